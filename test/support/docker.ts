@@ -1,0 +1,65 @@
+// Docker availability guard for tests: CI requires an engine; elsewhere Docker tests skip with one loud line.
+import { openSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, it } from "vitest";
+import { DockerEngine } from "../../src/docker/engine.js";
+
+interface Probe {
+  engine: DockerEngine | undefined;
+  reason: string;
+}
+
+async function probe(): Promise<Probe> {
+  try {
+    const engine = DockerEngine.fromEnvironment();
+    await engine.ping(5_000);
+    return { engine, reason: "" };
+  } catch (error) {
+    return { engine: undefined, reason: (error as Error).message };
+  }
+}
+
+const found = await probe();
+const required = process.env.CI === "true";
+
+/** Prints the skip notice once per test run, however many test files skip. */
+function announceSkip(reason: string): void {
+  const marker = path.join(tmpdir(), `msehome-docker-skip-${process.ppid}`);
+  try {
+    closeSync(openSync(marker, "wx"));
+  } catch {
+    return;
+  }
+  process.stderr.write(`\n!!! DOCKER TESTS SKIPPED: ${reason} (set CI=true to make this a failure) !!!\n\n`);
+}
+
+/** The engine the Docker tests run against (only call inside describeDocker). */
+export function testEngine(): DockerEngine {
+  if (!found.engine) throw new Error(`no Docker engine: ${found.reason}`);
+  return found.engine;
+}
+
+/**
+ * A describe block that needs a Docker engine. Without one it fails under CI=true and is skipped
+ * (with one loud line) otherwise.
+ */
+export function describeDocker(name: string, body: () => void): void {
+  if (found.engine) {
+    describe(name, body);
+  } else if (required) {
+    describe(name, () => {
+      it("needs a Docker engine (CI=true)", () => {
+        throw new Error(`CI=true but no Docker engine answers: ${found.reason}`);
+      });
+    });
+  } else {
+    announceSkip(found.reason);
+    describe.skipIf(true)(name, body);
+  }
+}
+
+/** A name unique to this test run, for containers and image tags the tests create and remove. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
