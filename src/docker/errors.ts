@@ -119,9 +119,7 @@ export class ContainerTimeoutError extends Error {
     readonly image: string,
     readonly timeoutMs: number,
   ) {
-    super(
-      `the container from image ${image} did not finish within ${Math.round(timeoutMs / 1000)} s and was removed`,
-    );
+    super(`the container from image ${image} did not finish within ${timeoutMs / 1000} s and was removed`);
     this.name = "ContainerTimeoutError";
   }
 }

@@ -1,5 +1,6 @@
 // Docker availability guard for tests: CI requires an engine; elsewhere Docker tests skip with one loud line.
 import { openSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "vitest";
@@ -62,4 +63,27 @@ export function describeDocker(name: string, body: () => void): void {
 /** A name unique to this test run, for containers and image tags the tests create and remove. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A TCP port on 127.0.0.1 free at the time of the call (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `http://127.0.0.1:<port><path>` until it answers, for at most `timeoutMs`. */
+export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(2_000) });
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`nothing answered on 127.0.0.1:${port} within ${timeoutMs} ms`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

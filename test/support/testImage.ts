@@ -101,3 +101,29 @@ export async function importNodeImage(
   if (!status) throw new Error(`importing ${tag} failed: ${output.slice(0, 500)}`);
   return status[1]!;
 }
+
+/**
+ * Removes an image and every image built on it (tags, and the untagged intermediate images a
+ * failed classic build leaves behind), children first.
+ */
+export async function removeImageTree(engine: DockerEngine, rootImageId: string): Promise<void> {
+  const images = await engine.call("listing images", (api) => api.listImages({ all: true }));
+  const children = new Map<string, string[]>();
+  for (const image of images) {
+    if (!image.ParentId) continue;
+    children.set(image.ParentId, [...(children.get(image.ParentId) ?? []), image.Id]);
+  }
+  const order: string[] = [];
+  const visit = (id: string): void => {
+    for (const child of children.get(id) ?? []) visit(child);
+    order.push(id);
+  };
+  visit(rootImageId);
+  for (const id of order) {
+    await engine
+      .call(`removing image ${id}`, (api) => api.getImage(id).remove({ force: true }))
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404 && !/No such image/.test(String(error))) throw error;
+      });
+  }
+}
