@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { extract } from "tar-stream";
+import { type TarMember, tarContents } from "../../test/support/tarContents.js";
 import { BuildContextError, createBuildContext } from "./buildContext.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-context-"));
@@ -20,27 +20,11 @@ function tree(root: string, files: Record<string, string>): string {
 
 async function entries(
   stream: Readable,
-): Promise<Map<string, { type: string; content: string; linkname?: string }>> {
-  const found = new Map<string, { type: string; content: string; linkname?: string }>();
-  const reader = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    reader.on("entry", (header, body, next) => {
-      const parts: Buffer[] = [];
-      body.on("data", (chunk: unknown) => parts.push(chunk as Buffer));
-      body.on("end", () => {
-        found.set(header.name.replace(/\/$/, ""), {
-          type: header.type ?? "file",
-          content: Buffer.concat(parts).toString(),
-          ...(header.linkname ? { linkname: header.linkname } : {}),
-        });
-        next();
-      });
-    });
-    reader.on("finish", resolve);
-    reader.on("error", reject);
-  });
-  stream.pipe(reader as unknown as NodeJS.WritableStream);
-  await done;
+): Promise<Map<string, Omit<TarMember, "content"> & { content: string }>> {
+  const found = new Map<string, Omit<TarMember, "content"> & { content: string }>();
+  for (const [name, member] of await tarContents(stream)) {
+    found.set(name.replace(/\/$/, ""), { ...member, content: member.content.toString() });
+  }
   return found;
 }
 

@@ -85,14 +85,15 @@ export class NotAnAppContainerError extends Error {
 /** `docker build` failed; names the failing step and keeps the last lines of the build log. */
 export class ImageBuildError extends Error {
   constructor(
-    message: string,
+    /** The builder's own error message. */
+    readonly reason: string,
     readonly step: BuildStep | undefined,
     readonly logTail: readonly string[],
   ) {
     super(
       step
-        ? `the image build failed at step ${step.index}/${step.total} (${step.instruction}): ${message}`
-        : `the image build failed: ${message}`,
+        ? `the image build failed at step ${step.index}/${step.total} (${step.instruction}): ${reason}`
+        : `the image build failed: ${reason}`,
     );
     this.name = "ImageBuildError";
   }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { extract } from "tar-stream";
+import { tarContents } from "../../test/support/tarContents.js";
 import { describeDocker, testEngine, uniqueName } from "../../test/support/docker.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { DockerNotFoundError, ImageLoadError } from "./errors.js";
@@ -17,19 +17,7 @@ const tag = `msehome-test/${uniqueName("transfer")}:1`;
 let imageId = "";
 
 async function tarMembers(stream: NodeJS.ReadableStream): Promise<string[]> {
-  const names: string[] = [];
-  const reader = extract();
-  reader.on("entry", (header, body, next) => {
-    names.push(header.name);
-    body.resume();
-    body.on("end", next);
-  });
-  const finished = new Promise<void>((resolve, reject) =>
-    reader.on("finish", () => resolve()).on("error", reject),
-  );
-  stream.pipe(reader as unknown as NodeJS.WritableStream);
-  await finished;
-  return names;
+  return [...(await tarContents(stream)).keys()];
 }
 
 describeDocker("image save and load", () => {

@@ -1,6 +1,11 @@
 // Every subcommand, in the order --help lists them.
 import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
+import { registerPackage } from "./package.js";
 import { registerScaffold } from "./scaffold.js";
 
-export const commandModules: ReadonlyArray<(program: Command) => void> = [registerScaffold, registerDecrypt];
+export const commandModules: ReadonlyArray<(program: Command) => void> = [
+  registerScaffold,
+  registerPackage,
+  registerDecrypt,
+];
