@@ -97,6 +97,7 @@ describe("safe extraction", () => {
     ["a parent path (../x)", [{ name: "../x", content: "x" }], /"\.\.\/x" .*contains "\.\."/],
     ["a deeper parent path", [{ name: "a/../../x", content: "x" }], /contains "\.\."/],
     ["an absolute path (/tmp/...)", [{ name: `/tmp/${evilName}`, content: "x" }], /is an absolute path/],
+    ["an absolute path (/etc/x)", [{ name: "/etc/x", content: "x" }], /"\/etc\/x" .*is an absolute path/],
     ["a symlink to /", [{ name: "root", type: "symlink", linkname: "/" }], /symbolic link to "\/", outside/],
     [
       "a symlink up and out",
@@ -143,6 +144,7 @@ describe("safe extraction", () => {
   ];
 
   it.each(malicious)("refuses %s and leaves nothing behind", async (_what, entries, message) => {
+    const etcXExisted = existsSync("/etc/x");
     await writeFile(path.join(outside, "secret"), "s");
     const attempt = extractBytes(await rawTar([{ name: "first.txt", content: "ok" }, ...entries]));
     await expect(attempt).rejects.toBeInstanceOf(UnsafeArchiveError);
@@ -150,6 +152,7 @@ describe("safe extraction", () => {
     expect(existsSync(target)).toBe(false);
     expect(await treeOf(outside)).toEqual(["secret"]);
     expect(existsSync(`/tmp/${evilName}`)).toBe(false);
+    expect(existsSync("/etc/x")).toBe(etcXExisted);
   });
 
   it("names the member and the archive in one sentence", async () => {
