@@ -23,6 +23,7 @@ import { containerLogs, pipeContainerLogs, readContainerLogs } from "./container
 import {
   AppNotFoundError,
   ContainerNameTakenError,
+  DockerEngineError,
   NotAnAppContainerError,
   PortUnavailableError,
 } from "./errors.js";
@@ -310,6 +311,19 @@ describeDocker("app containers", () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it("leave nothing behind when the engine cannot give SGX hardware to the container", async () => {
+    // This machine has no SGX driver: the devices (or /var/run/aesmd) are missing.
+    const hardware = spec({
+      port: await freePort(),
+      launch: { ...launch, simulation: false },
+      simulationPlatformDir: undefined,
+    });
+    const failure = await startAppContainer(testEngine(), hardware).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DockerEngineError);
+    expect((failure as Error).message).toMatch(/(sgx_enclave|aesmd)/);
+    expect(await findContainer(testEngine(), hardware.name)).toBeUndefined();
   });
 
   it("tell a container that is not an msehome app from a missing one", async () => {
