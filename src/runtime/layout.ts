@@ -47,7 +47,3 @@ export const CONTAINER_PORT = 443;
 
 /** Port `msehome-dev` serves plain HTTP on. */
 export const DEV_PORT = 5000;
-
-/** Default secret files for `msehome-dev` when SECRETS_PATH / SEALED_SECRETS_PATH are unset. */
-export const DEV_SECRETS_PATH = "/opt/input/secrets.json";
-export const DEV_SEALED_SECRETS_PATH = "/opt/input/sealed_secrets.json";
