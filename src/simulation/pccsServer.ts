@@ -30,7 +30,8 @@ export interface PccsServerOptions {
 export interface PccsServer {
   /** Base URL, e.g. https://127.0.0.1:8081; the API lives under /sgx/certification/v4/. */
   url: string;
-  /** SHA-256 fingerprint of the TLS certificate, when serving HTTPS. */
+  /** The TLS certificate (PEM) and its SHA-256 fingerprint, when serving HTTPS, for clients that pin it. */
+  tlsCertificatePem?: string;
   tlsFingerprint?: string;
   close(): Promise<void>;
 }
@@ -169,10 +170,9 @@ export async function startPccsServer(options: PccsServerOptions = {}): Promise<
   };
 
   let server: Server;
-  let tlsFingerprint: string | undefined;
+  let identity: Awaited<ReturnType<typeof selfSignedTlsCertificate>> | undefined;
   if (tls) {
-    const identity = await selfSignedTlsCertificate(host);
-    tlsFingerprint = identity.fingerprint256;
+    identity = await selfSignedTlsCertificate(host);
     server = createHttpsServer({ key: identity.keyPem, cert: identity.certificatePem }, listener);
   } else {
     server = createHttpServer(listener);
@@ -188,7 +188,9 @@ export async function startPccsServer(options: PccsServerOptions = {}): Promise<
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
-    ...(tlsFingerprint ? { tlsFingerprint } : {}),
+    ...(identity
+      ? { tlsCertificatePem: identity.certificatePem, tlsFingerprint: identity.fingerprint256 }
+      : {}),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
