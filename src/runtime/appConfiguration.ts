@@ -36,7 +36,10 @@ const configurationRecordSchema = z.strictObject({
 });
 
 /** Unseals the payload and settles the code key. Throws ConfigurationRejected (→ 400). */
-export function resolveConfiguration(payload: ConfigurationPayload, identity: EnclaveIdentity): AppConfiguration {
+export function resolveConfiguration(
+  payload: ConfigurationPayload,
+  identity: EnclaveIdentity,
+): AppConfiguration {
   const configuration: AppConfiguration = {};
   if (payload.appSecrets !== undefined) configuration.appSecrets = JSON.stringify(payload.appSecrets);
   let keyFromSealed: Uint8Array | undefined;
@@ -58,8 +61,14 @@ export function resolveConfiguration(payload: ConfigurationPayload, identity: En
     keyFromSealed = codeKeyInSealedSecrets(configuration.sealedSecrets);
   }
   const key = payload.codeSecretKey ?? keyFromSealed;
-  if (payload.codeSecretKey && keyFromSealed && !Buffer.from(payload.codeSecretKey).equals(Buffer.from(keyFromSealed))) {
-    throw new ConfigurationRejected("code_secret_key differs from the code_secret_key inside app_sealed_secrets");
+  if (
+    payload.codeSecretKey &&
+    keyFromSealed &&
+    !Buffer.from(payload.codeSecretKey).equals(Buffer.from(keyFromSealed))
+  ) {
+    throw new ConfigurationRejected(
+      "code_secret_key differs from the code_secret_key inside app_sealed_secrets",
+    );
   }
   if (key !== undefined) configuration.codeSecretKey = key;
   return configuration;
@@ -94,7 +103,11 @@ async function containsEncryptedFile(dir: string): Promise<boolean> {
  * Rebuilds appDir from codeDir and decrypts it. Throws ConfigurationRejected when the code is
  * encrypted and the key is missing or wrong; appDir is then left empty.
  */
-export async function prepareAppDirectory(codeDir: string, appDir: string, codeSecretKey?: Uint8Array): Promise<void> {
+export async function prepareAppDirectory(
+  codeDir: string,
+  appDir: string,
+  codeSecretKey?: Uint8Array,
+): Promise<void> {
   await rm(appDir, { recursive: true, force: true });
   await cp(codeDir, appDir, { recursive: true, verbatimSymlinks: true });
   if (!(await containsEncryptedFile(appDir))) return;
@@ -106,7 +119,8 @@ export async function prepareAppDirectory(codeDir: string, appDir: string, codeS
     await decryptEncryptedFilesInPlace(appDir, codeSecretKey);
   } catch (error) {
     await rm(appDir, { recursive: true, force: true });
-    if (error instanceof DecryptionError) throw new ConfigurationRejected("code_secret_key does not decrypt the code");
+    if (error instanceof DecryptionError)
+      throw new ConfigurationRejected("code_secret_key does not decrypt the code");
     throw error;
   }
 }
@@ -133,7 +147,10 @@ export async function writeSecretFiles(
   return environment;
 }
 
-export async function storeConfiguration(storage: EnclaveStorage, configuration: AppConfiguration): Promise<void> {
+export async function storeConfiguration(
+  storage: EnclaveStorage,
+  configuration: AppConfiguration,
+): Promise<void> {
   const record: z.infer<typeof configurationRecordSchema> = { format: 1 };
   if (configuration.appSecrets !== undefined) record.appSecrets = configuration.appSecrets;
   if (configuration.sealedSecrets !== undefined) {

@@ -38,7 +38,8 @@ export async function startDevServer(argv: string[], io: EntrypointIo): Promise<
     throw new LaunchArgumentError(`${(error as Error).message}; ${DEV_USAGE}`);
   }
   const { values } = parsed;
-  if (values.application === undefined) throw new LaunchArgumentError(`--application is required; ${DEV_USAGE}`);
+  if (values.application === undefined)
+    throw new LaunchArgumentError(`--application is required; ${DEV_USAGE}`);
   let application;
   try {
     application = parseApplicationSpec(values.application);

@@ -44,7 +44,11 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const host = options.host ?? "0.0.0.0";
   const storage = await openEnclaveStorage(layout.storageDir, provider);
   const { identity, created } = await loadOrCreateIdentity(storage, provider, args);
-  log(created ? "created the enclave keys and the RA-TLS certificate" : "loaded the enclave keys from enclave storage");
+  log(
+    created
+      ? "created the enclave keys and the RA-TLS certificate"
+      : "loaded the enclave keys from enclave storage",
+  );
   const tls = { key: identity.tlsKey.privateKeyPem, cert: identity.certificatePem };
 
   let appServer: https.Server | undefined;

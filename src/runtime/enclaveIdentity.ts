@@ -5,7 +5,13 @@ import { z } from "zod";
 import { sealedBoxPublicKey } from "../crypto/sealedBox.js";
 import type { AttestationProvider } from "./attestationProvider.js";
 import { deriveKey, type EnclaveStorage } from "./enclaveStorage.js";
-import { createRaTlsCertificate, generateTlsKey, importTlsKey, raTlsReportData, type TlsKey } from "./raTlsCertificate.js";
+import {
+  createRaTlsCertificate,
+  generateTlsKey,
+  importTlsKey,
+  raTlsReportData,
+  type TlsKey,
+} from "./raTlsCertificate.js";
 
 export interface EnclaveIdentity {
   enclaveSecretKey: Uint8Array;

@@ -11,7 +11,13 @@ runEntrypoint("msehome-enclave", async (argv, io) => {
   const provider = new GramineProvider();
   await provider.checkAvailable();
   io.log(`SGX enclave MRENCLAVE ${Buffer.from(await provider.measurement()).toString("hex")}`);
-  const enclave = await startEnclave({ args, layout: CONTAINER_LAYOUT, provider, port: CONTAINER_PORT, log: io.log });
+  const enclave = await startEnclave({
+    args,
+    layout: CONTAINER_LAYOUT,
+    provider,
+    port: CONTAINER_PORT,
+    log: io.log,
+  });
   await Promise.race([enclave.appServing.then(() => io.untilStopped()), io.untilStopped()]);
   await enclave.close();
 });

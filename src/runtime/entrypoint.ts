@@ -18,7 +18,10 @@ function sentence(error: unknown): string {
   return parts.join(": ");
 }
 
-export function runEntrypoint(name: string, main: (argv: string[], io: EntrypointIo) => Promise<void | number>): void {
+export function runEntrypoint(
+  name: string,
+  main: (argv: string[], io: EntrypointIo) => Promise<void | number>,
+): void {
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -35,7 +38,8 @@ export function runEntrypoint(name: string, main: (argv: string[], io: Entrypoin
     (code) => process.exit(typeof code === "number" ? code : 0),
     (error: unknown) => {
       process.stderr.write(`${name}: error: ${sentence(error)}\n`);
-      if (process.env.MSEHOME_BACKTRACE === "full" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      if (process.env.MSEHOME_BACKTRACE === "full" && error instanceof Error)
+        process.stderr.write(`${error.stack}\n`);
       const exitCode = (error as { exitCode?: unknown } | undefined)?.exitCode;
       process.exit(exitCode === 2 ? 2 : 1);
     },

@@ -16,7 +16,10 @@ import { formatMeasurement } from "./measurement.js";
 const run = promisify(execFile);
 
 /** Libraries of the official Node binary that Gramine's glibc does not provide. */
-export const NODE_LIBRARIES = ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"];
+export const NODE_LIBRARIES = [
+  "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+  "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
+];
 
 /** Reads the MRENCLAVE from gramine-sgx-sign's output ("Measurement:" then the hex on the next line). */
 export function parseSignerMeasurement(output: string): Uint8Array {
@@ -78,9 +81,13 @@ export async function writeManifest(args: LaunchArguments, layout: RuntimeLayout
 
 export async function signManifest(manifestPath: string, keyPath: string): Promise<Uint8Array> {
   const output = manifestPath.replace(/\.manifest$/, ".manifest.sgx");
-  const { stdout } = await run("gramine-sgx-sign", ["--manifest", manifestPath, "--output", output, "--key", keyPath], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    "gramine-sgx-sign",
+    ["--manifest", manifestPath, "--output", output, "--key", keyPath],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return parseSignerMeasurement(stdout);
 }
 

@@ -37,7 +37,9 @@ export function renderGramineManifest(options: ManifestOptions): string {
   const codeMounts = [
     { path: layout.runtimeDir, uri: `file:${layout.runtimeDir}` },
     { path: layout.codeDir, uri: `file:${layout.codeDir}` },
-    ...(options.hasDependencies ? [{ path: layout.dependenciesDir, uri: `file:${layout.dependenciesDir}` }] : []),
+    ...(options.hasDependencies
+      ? [{ path: layout.dependenciesDir, uri: `file:${layout.dependenciesDir}` }]
+      : []),
   ];
   const manifest = {
     libos: { entrypoint: nodeBinary },
@@ -68,7 +70,12 @@ export function renderGramineManifest(options: ManifestOptions): string {
         { path: `/usr${ARCH_LIBDIR}`, uri: `file:/usr${ARCH_LIBDIR}` },
         { path: nodeBinary, uri: `file:${nodeBinary}` },
         ...codeMounts,
-        { type: "encrypted", path: layout.storageDir, uri: `file:${layout.storageDir}`, key_name: "_sgx_mrenclave" },
+        {
+          type: "encrypted",
+          path: layout.storageDir,
+          uri: `file:${layout.storageDir}`,
+          key_name: "_sgx_mrenclave",
+        },
         { type: "tmpfs", path: layout.appDir },
         { type: "tmpfs", path: layout.secretsDir },
         { type: "tmpfs", path: "/tmp" },

@@ -31,7 +31,8 @@ export const RUN_USAGE =
   "usage: msehome-run --size <MB>M --san <host> --id <uuid> --application <module:export> " +
   "--expiration <unix seconds> [--dry-run] [--simulation] [--debug]";
 
-const DNS_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const uuidSchema = z.uuid();
 
 function required(values: Record<string, unknown>, name: string): string {
@@ -66,7 +67,9 @@ export function parseLaunchArguments(argv: string[]): LaunchArguments {
   const sizeMatch = /^([1-9][0-9]{0,6})M$/.exec(size);
   const megabytes = sizeMatch ? Number(sizeMatch[1]) : 0;
   if (!sizeMatch || (megabytes & (megabytes - 1)) !== 0) {
-    throw new LaunchArgumentError(`--size must be a power of two in MiB followed by "M" (e.g. 4096M), got "${size}"`);
+    throw new LaunchArgumentError(
+      `--size must be a power of two in MiB followed by "M" (e.g. 4096M), got "${size}"`,
+    );
   }
 
   const san = required(values, "san");
@@ -105,7 +108,13 @@ export function parseLaunchArguments(argv: string[]): LaunchArguments {
 
 /** The arguments the measurement binds. */
 export function measuredArguments(args: LaunchArguments): MeasuredArguments {
-  return { size: args.size, san: args.san, id: args.id, application: args.application, expiration: args.expiration };
+  return {
+    size: args.size,
+    san: args.san,
+    id: args.id,
+    application: args.application,
+    expiration: args.expiration,
+  };
 }
 
 /** The argument vector that reproduces these arguments (for the enclave's fixed argv). */
