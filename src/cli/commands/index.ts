@@ -1,4 +1,6 @@
 // Every subcommand, in the order --help lists them.
 import type { Command } from "commander";
+import { registerDecrypt } from "./decrypt.js";
+import { registerScaffold } from "./scaffold.js";
 
-export const commandModules: ReadonlyArray<(program: Command) => void> = [];
+export const commandModules: ReadonlyArray<(program: Command) => void> = [registerScaffold, registerDecrypt];
