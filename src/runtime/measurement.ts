@@ -3,7 +3,7 @@
 // and the launch arguments — so changing any byte of them changes the measurement.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 
 export const MEASUREMENT_FORMAT = "msehome-measurement 1";
@@ -25,6 +25,9 @@ export interface MeasurementInputs {
   codeDir: string;
   args: MeasuredArguments;
 }
+
+/** Files up to this size are read whole (cheaper than a stream for the many small runtime files). */
+const WHOLE_READ_LIMIT = 1024 * 1024;
 
 interface TreeEntry {
   path: string;
@@ -48,7 +51,7 @@ function byBytes(a: string, b: string): number {
 
 /** Lists a tree as canonical lines: regular files with their hash, symlinks with their target. */
 async function treeLines(section: string, root: string): Promise<string[]> {
-  const files: string[] = [];
+  const files: Array<{ path: string; size: number }> = [];
   const entries: TreeEntry[] = [];
   const walk = async (dir: string): Promise<void> => {
     const names = (await readdir(dir)).sort(byBytes);
@@ -64,15 +67,19 @@ async function treeLines(section: string, root: string): Promise<string[]> {
           line: `${section}-link ${JSON.stringify(relative)} ${JSON.stringify(await readlink(full))}`,
         });
       } else if (stats.isFile()) {
-        files.push(relative);
+        files.push({ path: relative, size: stats.size });
       } else {
         throw new Error(`${full} is neither a file, a directory nor a symbolic link and cannot be measured`);
       }
     }
   };
   await walk(root);
-  const hashes = await mapLimited(files, 4, (relative) => sha256File(path.join(root, relative)));
-  files.forEach((relative, index) => {
+  const hashes = await mapLimited(files, 16, async ({ path: relative, size }) => {
+    const file = path.join(root, relative);
+    if (size > WHOLE_READ_LIMIT) return sha256File(file);
+    return createHash("sha256").update(await readFile(file)).digest("hex");
+  });
+  files.forEach(({ path: relative }, index) => {
     entries.push({ path: relative, line: `${section} ${JSON.stringify(relative)} ${hashes[index]}` });
   });
   return entries.sort((a, b) => byBytes(a.path, b.path)).map((entry) => entry.line);
