@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
 import { registerPackage } from "./package.js";
 import { registerScaffold } from "./scaffold.js";
+import { registerSim } from "./sim.js";
 
 export const commandModules: ReadonlyArray<(program: Command) => void> = [
   registerScaffold,
   registerPackage,
   registerDecrypt,
+  registerSim,
 ];
