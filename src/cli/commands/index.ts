@@ -2,12 +2,18 @@
 import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
 import { registerPackage } from "./package.js";
+import { registerQuote } from "./quote.js";
 import { registerScaffold } from "./scaffold.js";
+import { registerSeal } from "./seal.js";
 import { registerSim } from "./sim.js";
+import { registerVerify } from "./verify.js";
 
 export const commandModules: ReadonlyArray<(program: Command) => void> = [
   registerScaffold,
   registerPackage,
+  registerVerify,
+  registerSeal,
   registerDecrypt,
+  registerQuote,
   registerSim,
 ];
