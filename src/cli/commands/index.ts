@@ -1,11 +1,17 @@
 // Every subcommand, in the order --help lists them.
 import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
+import { registerQuote } from "./quote.js";
 import { registerScaffold } from "./scaffold.js";
+import { registerSeal } from "./seal.js";
 import { registerSim } from "./sim.js";
+import { registerVerify } from "./verify.js";
 
 export const commandModules: ReadonlyArray<(program: Command) => void> = [
   registerScaffold,
+  registerVerify,
+  registerSeal,
   registerDecrypt,
+  registerQuote,
   registerSim,
 ];
