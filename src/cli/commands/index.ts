@@ -6,10 +6,12 @@ import { registerQuote } from "./quote.js";
 import { registerScaffold } from "./scaffold.js";
 import { registerSeal } from "./seal.js";
 import { registerSim } from "./sim.js";
+import { registerTestDev } from "./testDev.js";
 import { registerVerify } from "./verify.js";
 
 export const commandModules: ReadonlyArray<(program: Command) => void> = [
   registerScaffold,
+  registerTestDev,
   registerPackage,
   registerVerify,
   registerSeal,
