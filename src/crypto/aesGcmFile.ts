@@ -45,18 +45,18 @@ export async function aesGcmDecryptFile(
       let bytes = 0;
       const end = size - AES_GCM_TAG_BYTES;
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      const readAhead = (position: number): Promise<number> => {
-        const read = readAt(position);
-        // If writing fails first, this read's outcome no longer matters (close() waits for it).
-        read.catch(() => undefined);
-        return read;
-      };
       const readAt = async (position: number): Promise<number> => {
         if (position >= end) return 0;
         const { bytesRead } = await input.read(buffer, 0, Math.min(CHUNK_BYTES, end - position), position);
         if (bytesRead === 0)
           throw new DecryptionError("malformed", `${source} shrank while it was being decrypted`);
         return bytesRead;
+      };
+      const readAhead = (position: number): Promise<number> => {
+        const read = readAt(position);
+        // If writing fails first, this read's outcome no longer matters (close() waits for it).
+        read.catch(() => undefined);
+        return read;
       };
       let position = AES_GCM_NONCE_BYTES;
       let pending = readAhead(position);
