@@ -1,0 +1,192 @@
+// A parsed X.509 certificate with what verification asks of it: its public key, names, validity,
+// CA flag, PCK extension, and "is it signed by that issuer" (memoised per issuer).
+import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { bytesKey, ContentCache } from "./cache.js";
+import { certificateFields, keyUsageAllows, type CertificateFields } from "./certificateFields.js";
+import {
+  children,
+  decodeOid,
+  expectTag,
+  readRoot,
+  TAG_BOOLEAN,
+  TAG_OID,
+  TAG_SEQUENCE,
+  valueOf,
+} from "./der.js";
+import { AttestationFormatError } from "./errors.js";
+import { parseSgxExtensionValue, OID_SGX_EXTENSION, type PckExtension } from "./pck.js";
+import { bytesEqual } from "./bytes.js";
+
+// SubjectPublicKeyInfo prefix of an uncompressed P-256 key (id-ecPublicKey, prime256v1, BIT STRING 04).
+const P256_SPKI_PREFIX = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d03010703420004", "hex");
+
+/**
+ * A P-256 public key from its raw x‖y (64 bytes), as quotes carry the attestation key. JWK import
+ * is the cheapest way OpenSSL 3 offers to build an EC key object.
+ */
+export function p256PublicKey(xy: Uint8Array): KeyObject {
+  if (xy.length !== 64)
+    throw new AttestationFormatError(`P-256 public key must be 64 bytes, got ${xy.length}`);
+  const b = Buffer.from(xy.buffer, xy.byteOffset, 64);
+  return createPublicKey({
+    key: {
+      kty: "EC",
+      crv: "P-256",
+      x: b.subarray(0, 32).toString("base64url"),
+      y: b.subarray(32).toString("base64url"),
+    },
+    format: "jwk",
+  });
+}
+
+export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
+  if (spki.length === 91 && bytesEqual(spki.subarray(0, 27), P256_SPKI_PREFIX)) {
+    return p256PublicKey(spki.subarray(27));
+  }
+  try {
+    return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+  } catch (cause) {
+    throw new AttestationFormatError("certificate public key cannot be read", { cause });
+  }
+}
+
+/** The uncompressed point 04‖x‖y (65 bytes) of an EC P-256 SubjectPublicKeyInfo. */
+export function p256PointFromSpki(spki: Uint8Array): Uint8Array {
+  if (spki.length === 91 && bytesEqual(spki.subarray(0, 27), P256_SPKI_PREFIX)) return spki.slice(26);
+  const jwk = publicKeyFromSpki(spki).export({ format: "jwk" });
+  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.x || !jwk.y) {
+    throw new AttestationFormatError("certificate key is not an EC P-256 key");
+  }
+  return Uint8Array.from([4, ...Buffer.from(jwk.x, "base64url"), ...Buffer.from(jwk.y, "base64url")]);
+}
+
+/** The first CommonName (2.5.4.3) of a DER Name, or "" when it has none. */
+export function commonName(name: Uint8Array): string {
+  const root = readRoot(name, "name");
+  for (const rdn of children(name, root, "name")) {
+    for (const attribute of children(name, rdn, "name")) {
+      const [type, value] = children(name, expectTag(attribute, TAG_SEQUENCE, "name"), "name");
+      if (value && decodeOid(valueOf(name, expectTag(type, TAG_OID, "name"))) === "2.5.4.3") {
+        return Buffer.from(valueOf(name, value)).toString("utf8");
+      }
+    }
+  }
+  return "";
+}
+
+export class ParsedCertificate {
+  readonly fields: CertificateFields;
+  private key: KeyObject | undefined;
+  private pck: PckExtension | undefined;
+  private fingerprintHex: string | undefined;
+  private subjectCn: string | undefined;
+  private issuerCn: string | undefined;
+  private ca: boolean | undefined;
+  private readonly keyUsage = new Map<number, boolean>();
+  private readonly signedBy = new WeakMap<ParsedCertificate, boolean>();
+
+  constructor(
+    readonly der: Uint8Array,
+    what = "certificate",
+  ) {
+    this.fields = certificateFields(der, what);
+  }
+
+  get publicKey(): KeyObject {
+    this.key ??= publicKeyFromSpki(this.fields.spki);
+    return this.key;
+  }
+
+  get fingerprint(): string {
+    this.fingerprintHex ??= createHash("sha256").update(this.der).digest("hex");
+    return this.fingerprintHex;
+  }
+
+  get subjectCommonName(): string {
+    this.subjectCn ??= commonName(this.fields.subject);
+    return this.subjectCn;
+  }
+
+  get issuerCommonName(): string {
+    this.issuerCn ??= commonName(this.fields.issuer);
+    return this.issuerCn;
+  }
+
+  /** basicConstraints cA (2.5.29.19). */
+  get isCa(): boolean {
+    if (this.ca === undefined) {
+      const ext = this.fields.extensions.get("2.5.29.19");
+      if (!ext) this.ca = false;
+      else {
+        const [first] = children(ext.value, readRoot(ext.value, "basicConstraints"), "basicConstraints");
+        this.ca = first?.tag === TAG_BOOLEAN && ext.value[first.valueStart] !== 0;
+      }
+    }
+    return this.ca;
+  }
+
+  /** May this certificate sign certificates (bit 5) or CRLs (bit 6)? Absent keyUsage allows. */
+  mayUseKeyFor(bit: 5 | 6): boolean {
+    let allowed = this.keyUsage.get(bit);
+    if (allowed === undefined) {
+      allowed = keyUsageAllows(this.fields, bit) !== false;
+      this.keyUsage.set(bit, allowed);
+    }
+    return allowed;
+  }
+
+  get pckExtension(): PckExtension {
+    if (!this.pck) {
+      const ext = this.fields.extensions.get(OID_SGX_EXTENSION);
+      if (!ext) {
+        throw new AttestationFormatError(
+          `certificate "${this.subjectCommonName}" has no SGX extension (${OID_SGX_EXTENSION})`,
+        );
+      }
+      this.pck = parseSgxExtensionValue(ext.value);
+    }
+    return this.pck;
+  }
+
+  validAt(time: Date): boolean {
+    return this.fields.notBefore <= time && time <= this.fields.notAfter;
+  }
+
+  isSameAs(other: ParsedCertificate): boolean {
+    return other === this || bytesEqual(this.der, other.der);
+  }
+
+  /** The issuer's subject is this certificate's issuer and its key verifies the signature. */
+  isSignedBy(issuer: ParsedCertificate): boolean {
+    let ok = this.signedBy.get(issuer);
+    if (ok === undefined) {
+      ok =
+        bytesEqual(this.fields.issuer, issuer.fields.subject) &&
+        verifySignature(this.fields.signatureHash, this.fields.tbs, issuer.publicKey, this.fields.signature);
+      this.signedBy.set(issuer, ok);
+    }
+    return ok;
+  }
+}
+
+/** ECDSA verification of DER signatures; an unsupported algorithm or malformed signature is `false`. */
+export function verifySignature(
+  hash: string | undefined,
+  data: Uint8Array,
+  key: KeyObject,
+  signature: Uint8Array,
+): boolean {
+  if (!hash) return false;
+  try {
+    return verify(hash, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+const certificates = new ContentCache<ParsedCertificate>(512);
+
+/** Parses a DER certificate, reusing the parse of identical bytes. */
+export function parseCertificate(der: Uint8Array, what = "certificate"): ParsedCertificate {
+  return certificates.get(bytesKey(der), () => new ParsedCertificate(der.slice(), what));
+}

@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { PccsClient } from "./pccs.js";
+import { crlDerFromText, toPem } from "./pem.js";
+import { verifyQuote } from "./verify.js";
+import { VECTOR_AT, vectorEvidence } from "./testing/msehomeEvidence.js";
+import { makeCertificate, testKey } from "./testing/pki.js";
+
+const { collateral, quote } = vectorEvidence();
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A PCCS answering like Intel's: chains in URL-encoded headers, the root CA CRL as DER. */
+function pccsHandler(version: 3 | 4, requests: string[] = []): Handler {
+  const tcbHeader = version === 4 ? "TCB-Info-Issuer-Chain" : "SGX-TCB-Info-Issuer-Chain";
+  return (req, res) => {
+    requests.push(req.url!);
+    const url = new URL(req.url!, "http://pccs");
+    const prefix = `/sgx/certification/v${version}/`;
+    const endpoint = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "";
+    if (endpoint === "pckcrl" && url.searchParams.get("ca") === "platform") {
+      res.setHeader("SGX-PCK-CRL-Issuer-Chain", encodeURIComponent(collateral.pck_crl_issuer_chain));
+      res.end(collateral.pck_crl);
+    } else if (endpoint === "tcb" && url.searchParams.get("fmspc") === "30606A000000") {
+      res.setHeader(tcbHeader, encodeURIComponent(collateral.tcb_info_issuer_chain));
+      res.end(collateral.tcb_info);
+    } else if (endpoint === "qe/identity") {
+      res.setHeader(
+        "SGX-Enclave-Identity-Issuer-Chain",
+        encodeURIComponent(collateral.qe_identity_issuer_chain),
+      );
+      res.end(collateral.qe_identity);
+    } else if (endpoint === "rootcacrl") {
+      res.end(Buffer.from(crlDerFromText(collateral.root_ca_crl, "root CA CRL")));
+    } else {
+      res.statusCode = 404;
+      res.end("no such collateral");
+    }
+  };
+}
+
+let server: Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections?.();
+  server?.close();
+  server = undefined;
+});
+
+async function serve(handler: Handler, make: (h: Handler) => Server = createServer): Promise<number> {
+  server = make(handler);
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+describe("PccsClient", () => {
+  it("fetches the collateral of a platform from the v4 API; it verifies as the original", async () => {
+    const requests: string[] = [];
+    const port = await serve(pccsHandler(4, requests));
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}/sgx/certification/v4/` });
+    const fetched = await client.fetchCollateral({ fmspc: "30606a000000", ca: "platform" });
+    expect(requests.sort()).toEqual([
+      "/sgx/certification/v4/pckcrl?ca=platform",
+      "/sgx/certification/v4/qe/identity",
+      "/sgx/certification/v4/rootcacrl",
+      "/sgx/certification/v4/tcb?fmspc=30606A000000",
+    ]);
+    expect(fetched.tcb_info).toBe(collateral.tcb_info);
+    expect(fetched.pck_crl_issuer_chain).toBe(collateral.pck_crl_issuer_chain);
+    expect(fetched.root_ca_crl).toMatch(/^30[0-9a-f]+$/);
+    const report = verifyQuote({ quote, collateral: fetched, at: VECTOR_AT });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.tcb.status).toBe("OutOfDate");
+  });
+
+  it("speaks v3 when the URL says so, with its header names", async () => {
+    const port = await serve(pccsHandler(3));
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}/sgx/certification/v3` });
+    expect(client.apiVersion).toBe(3);
+    const fetched = await client.fetchCollateral({ fmspc: "30606A000000", ca: "platform" });
+    expect(fetched.tcb_info_issuer_chain).toBe(collateral.tcb_info_issuer_chain);
+  });
+
+  it("defaults to v4 on a bare origin", () => {
+    const client = new PccsClient({ baseUrl: "https://localhost:8081" });
+    expect(client.url("qe/identity")).toBe("https://localhost:8081/sgx/certification/v4/qe/identity");
+  });
+
+  it("names the URL and the HTTP status of a failed request", async () => {
+    const port = await serve(pccsHandler(4));
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    await expect(client.fetchCollateral({ fmspc: "30606A000000", ca: "processor" })).rejects.toThrow(
+      `PCCS request http://127.0.0.1:${port}/sgx/certification/v4/pckcrl?ca=processor failed: HTTP 404 Not Found (no such collateral)`,
+    );
+  });
+
+  it("names a missing issuer chain header", async () => {
+    const port = await serve((req, res) => res.end(collateral.qe_identity));
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    await expect(client.qeIdentity()).rejects.toThrow(
+      /qe\/identity failed: the response has no SGX-Enclave-Identity-Issuer-Chain header/,
+    );
+  });
+
+  it("refuses a body that is not what was asked for", async () => {
+    const port = await serve((req, res) => {
+      res.setHeader("TCB-Info-Issuer-Chain", encodeURIComponent(collateral.tcb_info_issuer_chain));
+      res.end("<html>proxy error</html>");
+    });
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    await expect(client.tcbInfo("30606A000000")).rejects.toThrow(
+      /tcb\?fmspc=30606A000000 failed: the body is not a signed tcbInfo document/,
+    );
+    await expect(client.rootCaCrl()).rejects.toThrow(/rootcacrl failed: the body is not a CRL/);
+  });
+
+  it("times out, naming the URL", async () => {
+    const port = await serve(() => undefined);
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 150 });
+    await expect(client.rootCaCrl()).rejects.toThrow(`rootcacrl failed: no answer within 150 ms`);
+  });
+
+  it("reports a refused connection", async () => {
+    const port = await serve(() => undefined);
+    server!.close();
+    server = undefined;
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    await expect(client.rootCaCrl()).rejects.toThrow(/rootcacrl failed: .*ECONNREFUSED/);
+  });
+
+  it("accepts a self-signed HTTPS PCCS only when asked", async () => {
+    const key = testKey();
+    const now = Date.now();
+    const cert = toPem(
+      makeCertificate({
+        subject: "localhost",
+        issuer: "localhost",
+        issuerKey: key,
+        key,
+        serial: 9,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + 3_600_000),
+        ca: false,
+      }),
+      "CERTIFICATE",
+    );
+    const tlsKey = key.privateKey.export({ type: "pkcs8", format: "pem" });
+    const port = await serve(
+      pccsHandler(4),
+      (h) => createHttpsServer({ cert, key: tlsKey }, h) as unknown as Server,
+    );
+    const strict = new PccsClient({ baseUrl: `https://127.0.0.1:${port}` });
+    await expect(strict.rootCaCrl()).rejects.toThrow(
+      /not trusted; a local PCCS with a self-signed certificate needs the insecure TLS option/,
+    );
+    const relaxed = new PccsClient({ baseUrl: `https://127.0.0.1:${port}`, insecureTls: true });
+    expect(await relaxed.rootCaCrl()).toMatch(/^30/);
+  });
+
+  it("uses an injected fetch", async () => {
+    const seen: string[] = [];
+    const client = new PccsClient({
+      baseUrl: "https://pccs.example",
+      fetch: async (url) => {
+        seen.push(url);
+        return new Response(collateral.root_ca_crl);
+      },
+    });
+    expect(await client.rootCaCrl()).toBe(collateral.root_ca_crl.trim());
+    expect(seen).toEqual(["https://pccs.example/sgx/certification/v4/rootcacrl"]);
+  });
+
+  it("refuses bad parameters before any request", async () => {
+    expect(() => new PccsClient({ baseUrl: "localhost:8081" })).toThrow(/must use https or http/);
+    expect(() => new PccsClient({ baseUrl: "https://h/sgx/certification/v2" })).toThrow(
+      /v2 is not supported/,
+    );
+    const client = new PccsClient({
+      baseUrl: "https://pccs.example",
+      fetch: () => Promise.reject(new Error("no")),
+    });
+    await expect(client.tcbInfo("30606A")).rejects.toThrow(/FMSPC "30606A" must be 6 bytes of hex/);
+  });
+});

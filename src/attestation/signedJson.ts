@@ -1,0 +1,115 @@
+// Intel's signed JSON collateral, `{"tcbInfo":{…},"signature":"<hex r‖s>"}` and
+// `{"enclaveIdentity":{…},"signature":"…"}`: the signature covers the exact bytes of the inner
+// object as served, so its raw text is cut out of the body, never re-serialised.
+import { AttestationFormatError } from "./errors.js";
+
+export interface SignedJson {
+  /** The raw text of the signed object, byte for byte as in the body. */
+  signedText: string;
+  /** The signed object, parsed. */
+  value: unknown;
+  /** ECDSA P-256 signature r‖s (64 bytes). */
+  signature: Uint8Array;
+}
+
+const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
+
+/** End index (exclusive) of the JSON string starting at `start` (a quote). */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i++;
+    else if (c === '"') return i + 1;
+  }
+  return -1;
+}
+
+/** End index (exclusive) of the JSON value starting at `start`. */
+function valueEnd(text: string, start: number): number {
+  const first = text[start];
+  if (first === '"') return stringEnd(text, start);
+  if (first === "{" || first === "[") {
+    let depth = 0;
+    for (let i = start; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        i = stringEnd(text, i) - 1;
+        if (i < 0) return -1;
+      } else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    return -1;
+  }
+  let i = start;
+  while (i < text.length && !WHITESPACE.has(text[i]!) && text[i] !== "," && text[i] !== "}") i++;
+  return i;
+}
+
+/** The raw text span of each member of a top-level JSON object. */
+export function topLevelMembers(text: string, what: string): Map<string, string> {
+  const members = new Map<string, string>();
+  const fail = (why: string): never => {
+    throw new AttestationFormatError(`${what} is not a JSON object: ${why}`);
+  };
+  let i = 0;
+  const skip = (): void => {
+    while (i < text.length && WHITESPACE.has(text[i]!)) i++;
+  };
+  skip();
+  if (text[i] !== "{") fail("it does not start with {");
+  i++;
+  skip();
+  if (text[i] === "}") return members;
+  for (;;) {
+    skip();
+    if (text[i] !== '"') fail(`expected a member name at offset ${i}`);
+    const keyEnd = stringEnd(text, i);
+    if (keyEnd < 0) fail("unterminated string");
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = keyEnd;
+    skip();
+    if (text[i] !== ":") fail(`expected ":" at offset ${i}`);
+    i++;
+    skip();
+    const end = valueEnd(text, i);
+    if (end <= i) fail(`unterminated value for "${key}"`);
+    if (members.has(key)) fail(`"${key}" appears twice`);
+    members.set(key, text.slice(i, end));
+    i = end;
+    skip();
+    if (text[i] === ",") {
+      i++;
+      continue;
+    }
+    if (text[i] === "}") break;
+    fail(`expected "," or "}" at offset ${i}`);
+  }
+  i++;
+  skip();
+  if (i !== text.length) fail("unexpected text after the object");
+  return members;
+}
+
+/** Splits a PCCS body into the signed object's raw text, its parsed value and its signature. */
+export function parseSignedJson(body: string, key: "tcbInfo" | "enclaveIdentity", what: string): SignedJson {
+  const members = topLevelMembers(body, what);
+  const signedText = members.get(key);
+  const signatureText = members.get("signature");
+  if (signedText === undefined) throw new AttestationFormatError(`${what} has no "${key}" member`);
+  if (signatureText === undefined) throw new AttestationFormatError(`${what} has no "signature" member`);
+  let value: unknown;
+  let signatureHex: unknown;
+  try {
+    value = JSON.parse(signedText);
+    signatureHex = JSON.parse(signatureText);
+  } catch (cause) {
+    throw new AttestationFormatError(`${what} is not valid JSON`, { cause });
+  }
+  if (typeof signatureHex !== "string" || !/^[0-9a-fA-F]{128}$/.test(signatureHex)) {
+    throw new AttestationFormatError(`${what} signature must be 64 bytes of hex (r‖s)`);
+  }
+  return { signedText, value, signature: new Uint8Array(Buffer.from(signatureHex, "hex")) };
+}

@@ -1,0 +1,90 @@
+// The published simulation PKI: certificates, keys and issuer chains that stand in for Intel's, in the forms callers need.
+import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
+import {
+  SIMULATION_PCK_PLATFORM_CA_KEY_PEM,
+  SIMULATION_PCK_PLATFORM_CA_PEM,
+  SIMULATION_PCK_PROCESSOR_CA_KEY_PEM,
+  SIMULATION_PCK_PROCESSOR_CA_PEM,
+  SIMULATION_ROOT_CA_KEY_PEM,
+  SIMULATION_ROOT_CA_PEM,
+  SIMULATION_TCB_SIGNING_KEY_PEM,
+  SIMULATION_TCB_SIGNING_PEM,
+} from "./pkiMaterial.js";
+
+export {
+  SIMULATION_PCK_PLATFORM_CA_KEY_PEM,
+  SIMULATION_PCK_PLATFORM_CA_PEM,
+  SIMULATION_PCK_PROCESSOR_CA_KEY_PEM,
+  SIMULATION_PCK_PROCESSOR_CA_PEM,
+  SIMULATION_ROOT_CA_KEY_PEM,
+  SIMULATION_ROOT_CA_PEM,
+  SIMULATION_TCB_SIGNING_KEY_PEM,
+  SIMULATION_TCB_SIGNING_PEM,
+};
+
+/** The DER bytes of the single certificate in a PEM text. */
+export function pemToDer(pem: string): Uint8Array {
+  const match = /-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\s]+)-----END \1-----/.exec(pem);
+  if (!match) throw new Error("not a PEM document");
+  return new Uint8Array(Buffer.from(match[2]!.replace(/\s+/g, ""), "base64"));
+}
+
+/** PEM text with 64-column base64 lines, as Intel writes it. */
+export function derToPem(der: Uint8Array, label: string): string {
+  const lines =
+    Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+export const SIMULATION_ROOT_CA_DER: Uint8Array = pemToDer(SIMULATION_ROOT_CA_PEM);
+/** SHA-256 of the root's DER, the way the Intel SGX Root CA is pinned. */
+export const SIMULATION_ROOT_CA_SHA256: string = createHash("sha256")
+  .update(SIMULATION_ROOT_CA_DER)
+  .digest("hex");
+
+export type PckCaKind = "platform" | "processor";
+
+/** Issuer chains as the PCCS headers carry them: the intermediate, then the root. */
+export const SIMULATION_ISSUER_CHAINS = {
+  pckCrl: {
+    platform: SIMULATION_PCK_PLATFORM_CA_PEM + SIMULATION_ROOT_CA_PEM,
+    processor: SIMULATION_PCK_PROCESSOR_CA_PEM + SIMULATION_ROOT_CA_PEM,
+  },
+  tcbInfo: SIMULATION_TCB_SIGNING_PEM + SIMULATION_ROOT_CA_PEM,
+  qeIdentity: SIMULATION_TCB_SIGNING_PEM + SIMULATION_ROOT_CA_PEM,
+} as const;
+
+export interface SigningAuthority {
+  certificatePem: string;
+  privateKey: KeyObject;
+}
+
+let cache: Record<"root" | "platform" | "processor" | "tcbSigning", SigningAuthority> | undefined;
+
+/** The signing authorities, with their keys parsed once. */
+export function simulationAuthorities(): Record<
+  "root" | "platform" | "processor" | "tcbSigning",
+  SigningAuthority
+> {
+  cache ??= {
+    root: {
+      certificatePem: SIMULATION_ROOT_CA_PEM,
+      privateKey: createPrivateKey(SIMULATION_ROOT_CA_KEY_PEM),
+    },
+    platform: {
+      certificatePem: SIMULATION_PCK_PLATFORM_CA_PEM,
+      privateKey: createPrivateKey(SIMULATION_PCK_PLATFORM_CA_KEY_PEM),
+    },
+    processor: {
+      certificatePem: SIMULATION_PCK_PROCESSOR_CA_PEM,
+      privateKey: createPrivateKey(SIMULATION_PCK_PROCESSOR_CA_KEY_PEM),
+    },
+    tcbSigning: {
+      certificatePem: SIMULATION_TCB_SIGNING_PEM,
+      privateKey: createPrivateKey(SIMULATION_TCB_SIGNING_KEY_PEM),
+    },
+  };
+  return cache;
+}
