@@ -13,7 +13,7 @@ import {
   type Policy,
   type PolicyReason,
 } from "../attestation/policy.js";
-import { PccsClient, type PckCa } from "../attestation/pccs.js";
+import { collateralRequestForQuote, PccsClient } from "../attestation/pccs.js";
 import { certificatesFromPem } from "../attestation/pem.js";
 import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
 import {
@@ -193,21 +193,6 @@ async function readOptionalFile(file: string): Promise<string | undefined> {
   }
 }
 
-/** The fmspc and PCK CA of the quote's PCK certificate: what to ask PCCS for. */
-function platformOf(quote: Uint8Array): { fmspc: string; ca: PckCa } {
-  const chain = certificationChainPems(parseQuote(quote).signatureData.certificationData);
-  const leaf = parseCertificate(certificatesFromPem(chain[0] ?? "", "PCK certificate")[0]!);
-  const issuer = leaf.issuerCommonName;
-  const ca: PckCa | undefined = issuer.includes("Platform")
-    ? "platform"
-    : issuer.includes("Processor")
-      ? "processor"
-      : undefined;
-  if (!ca)
-    throw new Error(`the PCK certificate's issuer "${issuer}" is neither a Platform nor a Processor CA`);
-  return { fmspc: toHex(leaf.pckExtension.fmspc).toUpperCase(), ca };
-}
-
 async function loadCollateral(
   request: QuoteVerifyRequest,
   quote: Uint8Array,
@@ -236,7 +221,10 @@ async function loadCollateral(
     insecureTls ||= !config.useSecureCert;
   }
   const client = new PccsClient({ baseUrl, insecureTls });
-  return { collateral: await client.fetchCollateral(platformOf(quote)), source: client.baseUrl };
+  return {
+    collateral: await client.fetchCollateral(collateralRequestForQuote(quote)),
+    source: client.baseUrl,
+  };
 }
 
 export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<QuoteVerifyResult> {
