@@ -45,12 +45,26 @@ export async function aesGcmDecryptFile(
       let bytes = 0;
       const end = size - AES_GCM_TAG_BYTES;
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      for (let position = AES_GCM_NONCE_BYTES; position < end;) {
+      const readAt = async (position: number): Promise<number> => {
+        if (position >= end) return 0;
         const { bytesRead } = await input.read(buffer, 0, Math.min(CHUNK_BYTES, end - position), position);
         if (bytesRead === 0)
           throw new DecryptionError("malformed", `${source} shrank while it was being decrypted`);
-        position += bytesRead;
-        const plaintext = decipher.update(buffer.subarray(0, bytesRead));
+        return bytesRead;
+      };
+      const readAhead = (position: number): Promise<number> => {
+        const read = readAt(position);
+        // If writing fails first, this read's outcome no longer matters (close() waits for it).
+        read.catch(() => undefined);
+        return read;
+      };
+      let position = AES_GCM_NONCE_BYTES;
+      let pending = readAhead(position);
+      for (let read = await pending; read > 0; read = await pending) {
+        position += read;
+        // update() copies into a new buffer, so the next read can refill `buffer` while this chunk is written.
+        const plaintext = decipher.update(buffer.subarray(0, read));
+        pending = readAhead(position);
         await writeFully(output, plaintext);
         bytes += plaintext.length;
       }

@@ -123,9 +123,13 @@ describe("safe extraction", () => {
     [
       "a hard link out",
       [{ name: "h", type: "link", linkname: "../outside/secret" }],
-      /hard link .*contains "\.\."/,
+      /hard link to "\.\.\/outside\/secret", outside the target/,
     ],
-    ["a hard link to an absolute path", [{ name: "h", type: "link", linkname: "/etc/passwd" }], /hard link/],
+    [
+      "a hard link to an absolute path",
+      [{ name: "h", type: "link", linkname: "/etc/passwd" }],
+      /hard link to "\/etc\/passwd", outside/,
+    ],
     [
       "a character device",
       [{ name: "null", type: "character-device", devmajor: 1, devminor: 3 }],

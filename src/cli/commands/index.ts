@@ -1,4 +1,4 @@
-// Every subcommand, in the order --help lists them.
+// Every subcommand, in the order --help lists them: the code provider's, then the operator's, then tools.
 import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
 import { registerPackage } from "./package.js";
