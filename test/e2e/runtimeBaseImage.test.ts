@@ -120,17 +120,23 @@ describe.runIf(engine.available)("simulation base image", () => {
     await container.start();
     const port = (await container.inspect()).NetworkSettings.Ports["5000/tcp"]?.[0]?.HostPort;
     const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 40_000;
     let health: Response | undefined;
     while (Date.now() < deadline && health?.status !== 200) {
-      health = await fetch(`${base}/health`).catch(() => undefined);
-      if (health?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      if (health?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(await health?.text()).toBe("OK");
+    if (health?.status !== 200) {
+      const logs = await containerLogs(docker, container);
+      throw new Error(`msehome-dev did not answer /health on ${base}: ${logs.stderr}`);
+    }
+    expect(await health.text()).toBe("OK");
     const { result_sk: key } = JSON.parse(
       await readFile(path.join(appDir, "secrets_to_seal.json"), "utf8"),
     ) as { result_sk: string };
-    const token = await (await fetch(`${base}/result/sealed_secrets`)).text();
+    const token = await (
+      await fetch(`${base}/result/sealed_secrets`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
     expect(Buffer.from(fernetDecrypt(key, token)).toString()).toBe(
       "message using result_sk from SEALED_SECRETS",
     );
