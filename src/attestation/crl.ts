@@ -80,13 +80,16 @@ export class ParsedCrl {
   }
 }
 
-const crls = new ContentCache<ParsedCrl>(64);
+// Keyed by the exact text or bytes; two maps, so no key is ever built by concatenation (a new
+// string would be re-hashed on every lookup).
+const crlsByText = new ContentCache<ParsedCrl>(64);
+const crlsByDer = new ContentCache<ParsedCrl>(64);
 
 /** Parses a CRL given as PEM or hex of its DER, reusing the parse of identical text. */
 export function parseCrl(text: string, what: string): ParsedCrl {
-  return crls.get(`text:${text}`, () => new ParsedCrl(crlDerFromText(text, what), what));
+  return crlsByText.get(text, () => new ParsedCrl(crlDerFromText(text, what), what));
 }
 
 export function parseCrlDer(der: Uint8Array, what: string): ParsedCrl {
-  return crls.get(`der:${bytesKey(der)}`, () => new ParsedCrl(der.slice(), what));
+  return crlsByDer.get(bytesKey(der), () => new ParsedCrl(der.slice(), what));
 }

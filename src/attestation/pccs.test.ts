@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { PccsClient } from "./pccs.js";
+import { collateralRequestForQuote, PccsClient } from "./pccs.js";
 import { crlDerFromText, toPem } from "./pem.js";
 import { verifyQuote } from "./verify.js";
 import { VECTOR_AT, vectorEvidence } from "./testing/msehomeEvidence.js";
@@ -181,5 +181,11 @@ describe("PccsClient", () => {
       fetch: () => Promise.reject(new Error("no")),
     });
     await expect(client.tcbInfo("30606A")).rejects.toThrow(/FMSPC "30606A" must be 6 bytes of hex/);
+  });
+});
+
+describe("collateralRequestForQuote", () => {
+  it("asks for the FMSPC and CA of the quote's PCK certificate", () => {
+    expect(collateralRequestForQuote(quote)).toEqual({ fmspc: "30606A000000", ca: "platform" });
   });
 });

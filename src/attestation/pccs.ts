@@ -5,7 +5,10 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Collateral } from "./collateral.js";
 import { AttestationFormatError } from "./errors.js";
+import { parseCertificate } from "./certificate.js";
 import { crlDerFromText, certificatesFromPem } from "./pem.js";
+import { certificationChainPems, parseQuote, type Quote } from "./quote.js";
+import { toHex } from "./bytes.js";
 import { parseSignedJson } from "./signedJson.js";
 
 export type PccsApiVersion = 3 | 4;
@@ -29,6 +32,26 @@ export interface PccsClientOptions {
    */
   insecureTls?: boolean;
   fetch?: FetchLike;
+}
+
+/** What to ask PCCS for a quote: its PCK certificate's FMSPC and the CA that issued it. */
+export function collateralRequestForQuote(quote: Uint8Array | Quote): { fmspc: string; ca: PckCa } {
+  const parsed = quote instanceof Uint8Array ? parseQuote(quote) : quote;
+  const [leafPem] = certificationChainPems(parsed.signatureData.certificationData);
+  if (!leafPem) throw new AttestationFormatError("the quote carries no PCK certificate");
+  const leaf = parseCertificate(certificatesFromPem(leafPem, "PCK certificate")[0]!, "PCK certificate");
+  const issuer = leaf.issuerCommonName;
+  const ca: PckCa | undefined = issuer.includes("Platform")
+    ? "platform"
+    : issuer.includes("Processor")
+      ? "processor"
+      : undefined;
+  if (!ca) {
+    throw new AttestationFormatError(
+      `the PCK certificate's issuer "${issuer}" is neither a PCK Platform nor a PCK Processor CA`,
+    );
+  }
+  return { fmspc: toHex(leaf.pckExtension.fmspc).toUpperCase(), ca };
 }
 
 export class PccsError extends Error {

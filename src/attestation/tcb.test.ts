@@ -160,6 +160,21 @@ describe("other refusals on constructed platforms", () => {
     );
   });
 
+  it("TCB info for another FMSPC fails tcb_info.platform", () => {
+    const report = verifyPlatform({ tcbInfoFmspc: "00906EA10000" });
+    expect(report.checks.find((c) => c.name === "tcb_info.platform")!.reason).toBe(
+      "the TCB info is for FMSPC 00906ea10000, the PCK certificate's is 00906ed50000",
+    );
+  });
+
+  it("a quoting enclave that is not Intel's fails qe_identity.match", () => {
+    const report = verifyPlatform({ qeIdentityMrSigner: "AB".repeat(32) });
+    const check = report.checks.find((c) => c.name === "qe_identity.match")!;
+    expect(check.ok).toBe(false);
+    expect(check.reason).toMatch(/^the QE's MRSIGNER 8c8c.* is not the QE identity's abab/);
+    expect(report.tcb.status).toBeNull();
+  });
+
   it("a debug enclave is refused unless allowed", () => {
     const attributes = Uint8Array.from([0x07, 0, 0, 0, 0, 0, 0, 0, 0xe7, 0, 0, 0, 0, 0, 0, 0]);
     const report = verifyPlatform({ enclave: { attributes } });

@@ -144,6 +144,7 @@ interface ParsedSigned<T> {
   verifiedBy: WeakMap<ParsedCertificate, boolean>;
 }
 const chains = new ContentCache<ParsedCertificate[]>(128);
+const quoteChains = new ContentCache<ParsedCertificate[]>(256);
 const tcbInfos = new ContentCache<ParsedSigned<TcbInfo>>(64);
 const qeIdentities = new ContentCache<ParsedSigned<EnclaveIdentity>>(64);
 const attestationKeys = new ContentCache<KeyObject>(256);
@@ -389,7 +390,7 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
         qeReportBytes = serializeReportBody(quote.signatureData.qeReport);
       }
       const certData = quote.signatureData.certificationData;
-      pckChain = chains.get(`quote:${bytesKey(certData.data)}`, () =>
+      pckChain = quoteChains.get(bytesKey(certData.data), () =>
         certificationChainPems(certData).map((pem, i) =>
           parseCertificate(
             certificatesFromPem(pem, "quote certification data")[0]!,

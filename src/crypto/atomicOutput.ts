@@ -2,7 +2,7 @@
 // destination, flush it to disk, and only then rename it over the destination.
 import { randomBytes } from "node:crypto";
 import type { WriteStream } from "node:fs";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 /** Plaintext of secrets is for its owner only, so outputs default to 0600. */
@@ -14,62 +14,75 @@ export function temporaryPathFor(destination: string): string {
   return path.join(dir, `.${base}.${randomBytes(6).toString("hex")}.partial`);
 }
 
-export async function writeFileAtomically(
-  destination: string,
-  data: Uint8Array,
-  mode: number = PRIVATE_FILE_MODE,
-): Promise<void> {
-  const temporary = temporaryPathFor(destination);
-  try {
-    await writeFile(temporary, data, { flag: "wx", mode });
-    await syncFile(temporary);
-    await rename(temporary, destination);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 /**
- * Runs `produce` with a stream into a temporary file; renames it to `destination` only when
+ * Runs `produce` with a handle on a new temporary file; renames it to `destination` only when
  * `produce` resolves (e.g. after a cipher authenticated everything), removes it otherwise.
  */
-export async function streamToFileAtomically<T>(
+export async function writeAtomically<T>(
   destination: string,
-  produce: (output: WriteStream) => Promise<T>,
+  produce: (output: FileHandle) => Promise<T>,
   mode: number = PRIVATE_FILE_MODE,
 ): Promise<T> {
   const temporary = temporaryPathFor(destination);
   // Opening first surfaces a missing directory or a permission problem before any work is done.
   const handle = await open(temporary, "wx", mode);
-  const output = handle.createWriteStream();
-  // Errors reach the caller through `produce` (pipeline) or `end`; this keeps a late one from crashing.
-  output.on("error", () => undefined);
+  let isOpen = true;
   try {
-    const result = await produce(output);
-    if (!output.closed) {
-      await new Promise<void>((resolve, reject) => {
-        output.once("error", reject);
-        output.end(() => resolve());
-      });
-      await new Promise<void>((resolve) => (output.closed ? resolve() : output.once("close", resolve)));
-    }
-    await syncFile(temporary);
+    const result = await produce(handle);
+    await handle.sync();
+    await handle.close();
+    isOpen = false;
     await rename(temporary, destination);
     return result;
   } catch (error) {
-    output.destroy();
-    await new Promise<void>((resolve) => (output.closed ? resolve() : output.once("close", resolve)));
+    if (isOpen) await handle.close().catch(() => undefined);
     await rm(temporary, { force: true });
     throw error;
   }
 }
 
-async function syncFile(file: string): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+export async function writeFileAtomically(
+  destination: string,
+  data: Uint8Array,
+  mode: number = PRIVATE_FILE_MODE,
+): Promise<void> {
+  await writeAtomically(destination, (output) => writeFully(output, data), mode);
+}
+
+/** Like writeAtomically, with a stream (for pipelines) instead of a handle. */
+export async function streamToFileAtomically<T>(
+  destination: string,
+  produce: (output: WriteStream) => Promise<T>,
+  mode: number = PRIVATE_FILE_MODE,
+): Promise<T> {
+  return writeAtomically(
+    destination,
+    async (handle) => {
+      const output = handle.createWriteStream({ autoClose: false });
+      // Errors reach the caller through `produce` (pipeline) or `end`; this keeps a late one from crashing.
+      output.on("error", () => undefined);
+      try {
+        const result = await produce(output);
+        if (!output.writableFinished) {
+          await new Promise<void>((resolve, reject) => {
+            output.once("error", reject);
+            output.end(() => resolve());
+          });
+        }
+        return result;
+      } finally {
+        if (!output.writableFinished) output.destroy();
+      }
+    },
+    mode,
+  );
+}
+
+/** Writes all of `data` at the handle's current position (a single write may be partial). */
+export async function writeFully(output: FileHandle, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await output.write(data, offset, data.length - offset);
+    offset += bytesWritten;
   }
 }

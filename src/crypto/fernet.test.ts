@@ -1,6 +1,8 @@
 // Fernet against the specification's own vectors (generate, verify, invalid), plus round trips and key checks.
 import { describe, expect, it } from "vitest";
-import { readVectorJson } from "../../test/support/vectors.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { fernetDecrypt, fernetEncrypt, generateFernetKey, parseFernetKey } from "./fernet.js";
 import { DecryptionError, InvalidKeyError } from "./errors.js";
 
@@ -26,9 +28,14 @@ interface InvalidVector {
   secret: string;
 }
 
-const generate = readVectorJson<GenerateVector[]>("fernet/generate.json");
-const verify = readVectorJson<VerifyVector[]>("fernet/verify.json");
-const invalid = readVectorJson<InvalidVector[]>("fernet/invalid.json");
+/** The shared public vectors sit beside the repository root. */
+const VECTORS = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "../shared/vectors/fernet");
+const readVectorJson = <T>(file: string): T =>
+  JSON.parse(readFileSync(path.join(VECTORS, file), "utf8")) as T;
+
+const generate = readVectorJson<GenerateVector[]>("generate.json");
+const verify = readVectorJson<VerifyVector[]>("verify.json");
+const invalid = readVectorJson<InvalidVector[]>("invalid.json");
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("Fernet specification vectors", () => {

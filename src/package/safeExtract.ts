@@ -144,11 +144,9 @@ export async function extractTarSafely(
         entry.resume();
       } else if (type === "link") {
         const targetName = header.linkname ?? "";
-        const targetSegments = memberSegments(targetName, (_m, reason) =>
-          refuse(
-            member,
-            `it is a hard link to ${JSON.stringify(targetName)}, which ${reason.replace(/^it /, "")}`,
-          ),
+        // A hard link names another member: the same rules apply to it, and it must point inside.
+        const targetSegments = memberSegments(targetName, () =>
+          refuse(member, `it is a hard link to ${JSON.stringify(targetName)}, outside the target`),
         );
         if (targetSegments.length === 0) throw refuse(member, "it is a hard link without a target");
         await ensureExistingDirectories(root, targetSegments.slice(0, -1), (reason) =>

@@ -1,6 +1,7 @@
 // The simulated platform's collateral, as Intel's PCS publishes it: TCB info v3, QE identity v2 (signed over the exact bytes served) and CRLs.
 import { sign } from "node:crypto";
-import { buildCrl, type RevokedEntry } from "./crl.js";
+import type { Collateral } from "../attestation/collateral.js";
+import { buildCrl, crlToPem, type RevokedEntry } from "./crl.js";
 import type { Platform } from "./platform.js";
 import { SIMULATION_ISSUER_CHAINS, simulationAuthorities, type PckCaKind } from "./pki.js";
 import { QE_IDENTITY_POLICY, QE_TCB_LEVELS, SIMULATED_QE } from "./quotingEnclaveIdentity.js";
@@ -123,4 +124,18 @@ export function rootCaCrl(now: Date = new Date()): Uint8Array {
   });
 }
 
-export { SIMULATION_ISSUER_CHAINS };
+/**
+ * The collateral a verifier needs for this platform's quotes, current at `now`, exactly as a PCCS client
+ * gets it from the simulated PCCS: PCK CRL as PEM, root CA CRL as hex of DER, signed bodies as served.
+ */
+export function collateralFor(platform: Platform, now: Date = new Date()): Collateral {
+  return {
+    pck_crl_issuer_chain: SIMULATION_ISSUER_CHAINS.pckCrl.platform,
+    root_ca_crl: Buffer.from(rootCaCrl(now)).toString("hex"),
+    pck_crl: crlToPem(pckCrl("platform", revokedPcks([platform]), now)).trim(),
+    tcb_info_issuer_chain: SIMULATION_ISSUER_CHAINS.tcbInfo,
+    tcb_info: tcbInfoBody(now),
+    qe_identity_issuer_chain: SIMULATION_ISSUER_CHAINS.qeIdentity,
+    qe_identity: qeIdentityBody(now),
+  };
+}

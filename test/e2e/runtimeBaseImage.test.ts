@@ -5,13 +5,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fernetDecrypt } from "../../src/crypto/fernet.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { MSEHOME_VERSION } from "../../src/version.js";
 import { TEST_LABEL, containerLogs, launchArgs } from "../support/appContainer.js";
 import { BASE_IMAGE, ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
-import { dockerEngine } from "../support/docker.js";
+import { describeDocker, testEngine } from "../support/docker.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -36,15 +37,14 @@ describe("base image Dockerfiles", () => {
   });
 });
 
-const engine = await dockerEngine();
-const docker = engine.docker;
-
-describe.runIf(engine.available)("simulation base image", () => {
+describeDocker("simulation base image", () => {
+  let docker: Docker;
   let work: string;
   let appDir: string;
   const started: string[] = [];
 
   beforeAll(async () => {
+    docker = testEngine().api;
     await ensureBaseImage();
     work = await mkdtemp(path.join(tmpdir(), "msehome-e2e-base-"));
     appDir = (await scaffold("devapp", { parentDir: work })).directory;

@@ -1,29 +1,89 @@
-// Docker availability for e2e tests: with CI=true an unreachable engine fails the run; locally
-// the Docker suites skip, announced by one loud line.
-import Docker from "dockerode";
+// Docker availability guard for tests: CI requires an engine; elsewhere Docker tests skip with one loud line.
+import { openSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, it } from "vitest";
+import { DockerEngine } from "../../src/docker/engine.js";
 
-export interface DockerEngine {
-  available: boolean;
-  docker: Docker;
+interface Probe {
+  engine: DockerEngine | undefined;
+  reason: string;
 }
 
-let cached: Promise<DockerEngine> | undefined;
+async function probe(): Promise<Probe> {
+  try {
+    const engine = DockerEngine.fromEnvironment();
+    await engine.ping(5_000);
+    return { engine, reason: "" };
+  } catch (error) {
+    return { engine: undefined, reason: (error as Error).message };
+  }
+}
 
-/** Pings the engine (DOCKER_HOST honoured) once per test file. */
-export function dockerEngine(): Promise<DockerEngine> {
-  cached ??= (async () => {
-    const docker = new Docker();
+const found = await probe();
+const required = process.env.CI === "true";
+
+/** Prints the skip notice once per test run, however many test files skip. */
+function announceSkip(reason: string): void {
+  const marker = path.join(tmpdir(), `msehome-docker-skip-${process.ppid}`);
+  try {
+    closeSync(openSync(marker, "wx"));
+  } catch {
+    return;
+  }
+  process.stderr.write(`\n!!! DOCKER TESTS SKIPPED: ${reason} (set CI=true to make this a failure) !!!\n\n`);
+}
+
+/** The engine the Docker tests run against (only call inside describeDocker). */
+export function testEngine(): DockerEngine {
+  if (!found.engine) throw new Error(`no Docker engine: ${found.reason}`);
+  return found.engine;
+}
+
+/**
+ * A describe block that needs a Docker engine. Without one it fails under CI=true and is skipped
+ * (with one loud line) otherwise.
+ */
+export function describeDocker(name: string, body: () => void): void {
+  if (found.engine) {
+    describe(name, body);
+  } else if (required) {
+    describe(name, () => {
+      it("needs a Docker engine (CI=true)", () => {
+        throw new Error(`CI=true but no Docker engine answers: ${found.reason}`);
+      });
+    });
+  } else {
+    announceSkip(found.reason);
+    describe.skipIf(true)(name, body);
+  }
+}
+
+/** A name unique to this test run, for containers and image tags the tests create and remove. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A TCP port on 127.0.0.1 free at the time of the call (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `http://127.0.0.1:<port><path>` until it answers, for at most `timeoutMs`. */
+export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     try {
-      await docker.ping();
-      return { available: true, docker };
+      return await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(2_000) });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (process.env.CI === "true") {
-        throw new Error(`CI runs the Docker tests, but no Docker engine answers (${reason})`);
-      }
-      process.stderr.write(`\n!!! NO DOCKER ENGINE (${reason}): Docker e2e tests are SKIPPED !!!\n\n`);
-      return { available: false, docker };
+      if (Date.now() > deadline)
+        throw new Error(`nothing answered on 127.0.0.1:${port} within ${timeoutMs} ms`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  })();
-  return cached;
+  }
 }

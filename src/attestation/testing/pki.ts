@@ -180,6 +180,10 @@ export interface TestPlatformOptions {
   revokePckCa?: boolean;
   enclave?: Partial<EnclaveReportBody>;
   tcbInfoVersion?: 2 | 3;
+  /** FMSPC the TCB info claims (default: the PCK certificate's). */
+  tcbInfoFmspc?: string;
+  /** MRSIGNER the QE identity expects (default: the QE's). */
+  qeIdentityMrSigner?: string;
 }
 
 export interface TestPlatform {
@@ -224,7 +228,7 @@ function tcbInfoValue(options: TestPlatformOptions, at: Date): unknown {
     version,
     issueDate: new Date(at.getTime() - DAY).toISOString().replace(".000Z", "Z"),
     nextUpdate: new Date(at.getTime() + 30 * DAY).toISOString().replace(".000Z", "Z"),
-    fmspc: "00906ED50000",
+    fmspc: options.tcbInfoFmspc ?? "00906ED50000",
     pceId: "0000",
     tcbType: 0,
     tcbEvaluationDataNumber: 16,
@@ -244,7 +248,7 @@ function qeIdentityValue(options: TestPlatformOptions, at: Date): unknown {
     miscselectMask: "FFFFFFFF",
     attributes: "11000000000000000000000000000000",
     attributesMask: "FBFFFFFFFFFFFFFF0000000000000000",
-    mrsigner: Buffer.from(TEST_QE_MRSIGNER).toString("hex").toUpperCase(),
+    mrsigner: options.qeIdentityMrSigner ?? Buffer.from(TEST_QE_MRSIGNER).toString("hex").toUpperCase(),
     isvprodid: 1,
     tcbLevels: levels.map((l) => ({
       tcb: { isvsvn: l.isvSvn },

@@ -1,0 +1,108 @@
+// Benchmark of `msehome decrypt --aes` on a 1 GiB AES-GCM file: throughput and the CLI process's peak
+// RSS, which must stay under 100 MiB (the decryption streams). Exits 1 when over the limit.
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { aesGcmEncryptFile } from "../src/crypto/aesGcmFile.js";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = path.join(REPO_ROOT, "dist", "cli", "main.js");
+const WORK_DIR = path.join(REPO_ROOT, ".bench-tmp", "decrypt");
+const SIZE = Number(process.env.BENCH_DECRYPT_BYTES ?? 1024 ** 3);
+const RSS_LIMIT_MIB = 100;
+const MiB = 1024 * 1024;
+
+/** Loaded before the CLI: records the process's peak RSS (KiB) when it exits. */
+const RSS_PROBE =
+  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>writeFileSync(process.env.BENCH_RSS_FILE,String(process.resourceUsage().maxRSS)))';
+
+async function writePlaintext(file: string): Promise<string> {
+  const block = randomBytes(MiB);
+  const hash = createHash("sha256");
+  const handle = await open(file, "w");
+  try {
+    for (let written = 0; written < SIZE; written += MiB) {
+      // A different first byte per block, so no two blocks are equal.
+      block.writeUInt32LE(written / MiB, 0);
+      const chunk = block.subarray(0, Math.min(MiB, SIZE - written));
+      hash.update(chunk);
+      await handle.write(chunk);
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest("hex");
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`--import=${RSS_PROBE}`, CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
+
+async function main(): Promise<number> {
+  await rm(WORK_DIR, { recursive: true, force: true });
+  await mkdir(WORK_DIR, { recursive: true });
+  const plain = path.join(WORK_DIR, "plain.bin");
+  const encrypted = path.join(WORK_DIR, "result.bin");
+  const output = path.join(WORK_DIR, "result.out");
+  const rssFile = path.join(WORK_DIR, "rss");
+  try {
+    const key = randomBytes(32);
+    process.stderr.write(`preparing a ${(SIZE / MiB).toFixed(0)} MiB AES-256-GCM input...\n`);
+    const expected = await writePlaintext(plain);
+    await aesGcmEncryptFile(key, plain, encrypted);
+    await rm(plain);
+
+    const started = process.hrtime.bigint();
+    const run = await runCli(["decrypt", "--aes", key.toString("hex"), "--output", output, encrypted], {
+      BENCH_RSS_FILE: rssFile,
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.code !== 0) {
+      process.stderr.write(`decrypt failed (exit ${run.code}): ${run.stderr}`);
+      return 1;
+    }
+    const peakRssMiB = Number(await readFile(rssFile, "utf8")) / 1024;
+    const { size } = await stat(output);
+    const intact = size === SIZE && (await sha256File(output)) === expected;
+
+    console.log(
+      `input:      ${(SIZE / MiB).toFixed(0)} MiB AES-256-GCM (12-byte nonce, ciphertext, 16-byte tag)`,
+    );
+    console.log(`time:       ${seconds.toFixed(2)} s (whole CLI process, start-up included)`);
+    console.log(
+      `throughput: ${(SIZE / 1e6 / seconds).toFixed(0)} MB/s (${(SIZE / MiB / seconds).toFixed(0)} MiB/s)`,
+    );
+    console.log(`peak RSS:   ${peakRssMiB.toFixed(1)} MiB (limit ${RSS_LIMIT_MIB} MiB)`);
+    console.log(
+      `output:     ${intact ? "identical to the plaintext (SHA-256)" : "DIFFERS from the plaintext"}`,
+    );
+    if (!intact) return 1;
+    if (peakRssMiB >= RSS_LIMIT_MIB) {
+      console.log(`FAIL: peak RSS ${peakRssMiB.toFixed(1)} MiB is over the ${RSS_LIMIT_MIB} MiB limit`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await rm(WORK_DIR, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

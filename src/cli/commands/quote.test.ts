@@ -1,0 +1,80 @@
+// `msehome quote show|verify` as a user runs them.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runCli } from "../../../test/support/cli.js";
+import { VECTORS_DIR } from "../../../test/support/vectors.js";
+import { renderCollateralJson } from "../../attestation/collateral.js";
+import { vectorEvidence } from "../../attestation/testing/msehomeEvidence.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "msehome-quote-cli-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("msehome quote", () => {
+  it("show prints every field as JSON", async () => {
+    const run = await runCli(["--json", "quote", "show", path.join(VECTORS_DIR, "intel-sgx-ra-quote.dat")]);
+    expect(run.code, run.stderr).toBe(0);
+    const shown = JSON.parse(run.stdout) as {
+      reportBody: { mrSigner: string };
+      pckExtension: { fmspc: string };
+    };
+    expect(shown.reportBody.mrSigner).toBe(
+      "ac2c9fa87e4c91768b1d0c47169466c50d5a98c790639fbaefe7352a59919980",
+    );
+    expect(shown.pckExtension.fmspc).toHaveLength(12);
+  });
+
+  it("verify checks a certificate against a collateral file", async () => {
+    const vector = vectorEvidence();
+    await writeFile(path.join(dir, "ratls.pem"), vector.certificatePem);
+    await writeFile(path.join(dir, "collateral.json"), renderCollateralJson(vector.collateral));
+    const args = [
+      "quote",
+      "verify",
+      path.join(dir, "ratls.pem"),
+      "--collateral",
+      path.join(dir, "collateral.json"),
+      "--at",
+      "2023-06-21T00:00:00Z",
+    ];
+    const strict = await runCli(args);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/OutOfDate/);
+    const relaxed = await runCli([
+      ...args,
+      "--allow-outdated-tcb",
+      "--allow-expired-collateral",
+      "--mrsigner",
+      "c1c161d0dd996e8a9847de67ea2c00226761f7715a2c422d3012ac10795a1ef5",
+    ]);
+    expect(relaxed.code, relaxed.stderr).toBe(0);
+    expect(relaxed.stdout).toMatch(/Verdict: +accepted/);
+    const wrongSigner = await runCli([
+      ...args,
+      "--allow-outdated-tcb",
+      "--allow-expired-collateral",
+      "--mrsigner",
+      "0".repeat(64),
+    ]);
+    expect(wrongSigner.code).toBe(1);
+    expect(wrongSigner.stderr).toMatch(/enclave\.mrsigner failed/);
+  });
+
+  it("verify names a missing collateral file", async () => {
+    const run = await runCli([
+      "quote",
+      "verify",
+      path.join(VECTORS_DIR, "intel-sgx-ra-quote.dat"),
+      "--collateral",
+      path.join(dir, "none.json"),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot read the collateral file .*none\.json/);
+  });
+});

@@ -1,0 +1,353 @@
+// App containers on the real engine: labels, mounts and port binding read back; lifecycle, logs, early exits.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeDocker, freePort, testEngine, uniqueName, waitForHttp } from "../../test/support/docker.js";
+import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
+import { MSEHOME_VERSION } from "../version.js";
+import type { AppLaunchArguments } from "./appArguments.js";
+import {
+  APP_CONTAINER_PATHS,
+  type AppContainerSpec,
+  AppContainerSpecError,
+  appContainerCreateOptions,
+  runAppDryRun,
+  startAppContainer,
+} from "./appContainer.js";
+import { findAppContainer, getAppContainer, listAppContainers } from "./appContainerLookup.js";
+import { findContainer, removeContainer, restartContainer, stopContainer, waitForExit } from "./container.js";
+import { containerLogs, pipeContainerLogs, readContainerLogs } from "./containerLogs.js";
+import {
+  AppNotFoundError,
+  ContainerNameTakenError,
+  DockerEngineError,
+  NotAnAppContainerError,
+  PortUnavailableError,
+} from "./errors.js";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "msehome-app-"));
+const inputDir = path.join(scratch, "input");
+const platformDir = path.join(scratch, "platform");
+const signerKey = path.join(scratch, "enclave-key.pem");
+mkdirSync(inputDir);
+mkdirSync(platformDir);
+writeFileSync(path.join(inputDir, "app.tar"), "pretend this is app.tar");
+writeFileSync(signerKey, "-----BEGIN RSA PRIVATE KEY-----\n(test)\n-----END RSA PRIVATE KEY-----\n");
+
+const tag = `msehome-test/${uniqueName("app")}:1`;
+let imageId = "";
+const names: string[] = [];
+
+const launch: AppLaunchArguments = {
+  sizeMb: 2048,
+  san: "localhost",
+  appId: "0b8e6f36-1d7e-4b61-9c43-6c6a9f0a1c2d",
+  application: "app.mjs:app",
+  expiration: 1_900_000_000,
+  simulation: true,
+  dryRun: false,
+  debug: false,
+};
+
+function spec(overrides: Partial<AppContainerSpec> = {}): AppContainerSpec {
+  const name = overrides.name ?? uniqueName("msehome-test-app");
+  names.push(name);
+  return {
+    name,
+    image: tag,
+    launch,
+    port: 1,
+    inputDir,
+    signerKeyFile: signerKey,
+    simulationPlatformDir: platformDir,
+    healthcheckEndpoint: "/health",
+    ...overrides,
+  };
+}
+
+async function collectLogs(id: string): Promise<{ stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  for await (const chunk of containerLogs(testEngine(), id)) out[chunk.stream] += chunk.data.toString();
+  return out;
+}
+
+describe("app container create options", () => {
+  it("mount the input, signer key and simulated platform read-only and publish 443 on 127.0.0.1", () => {
+    const options = appContainerCreateOptions(spec({ port: 9443 })) as {
+      Cmd: string[];
+      Labels: Record<string, string>;
+      HostConfig: { PortBindings: unknown; Mounts: unknown; Devices: unknown[] };
+    };
+    expect(options.Cmd).toEqual([
+      "--size",
+      "2048M",
+      "--san",
+      "localhost",
+      "--id",
+      launch.appId,
+      "--application",
+      "app.mjs:app",
+      "--expiration",
+      "1900000000",
+      "--simulation",
+    ]);
+    expect(options.HostConfig.PortBindings).toEqual({
+      "443/tcp": [{ HostIp: "127.0.0.1", HostPort: "9443" }],
+    });
+    expect(options.HostConfig.Mounts).toEqual([
+      { Type: "bind", Source: inputDir, Target: "/opt/input", ReadOnly: true },
+      { Type: "bind", Source: signerKey, Target: "/root/.config/gramine/enclave-key.pem", ReadOnly: true },
+      { Type: "bind", Source: platformDir, Target: "/opt/msehome/sim-platform", ReadOnly: true },
+    ]);
+    expect(options.HostConfig.Devices).toEqual([]);
+    expect(options.Labels).toMatchObject({
+      msehome: "1",
+      "msehome.mode": "simulation",
+      "msehome.port": "9443",
+    });
+  });
+
+  it("give SGX hardware its devices and the aesmd socket directory, on a chosen host address", () => {
+    const options = appContainerCreateOptions(
+      spec({
+        launch: { ...launch, simulation: false },
+        simulationPlatformDir: undefined,
+        hostIp: "0.0.0.0",
+        port: 8443,
+      }),
+    ) as {
+      Cmd: string[];
+      Labels: Record<string, string>;
+      HostConfig: {
+        PortBindings: unknown;
+        Mounts: { Target: string; ReadOnly: boolean }[];
+        Devices: unknown;
+      };
+    };
+    expect(options.Cmd).not.toContain("--simulation");
+    expect(options.Labels["msehome.mode"]).toBe("sgx");
+    expect(options.HostConfig.Devices).toEqual([
+      { PathOnHost: "/dev/sgx_enclave", PathInContainer: "/dev/sgx_enclave", CgroupPermissions: "rwm" },
+      { PathOnHost: "/dev/sgx_provision", PathInContainer: "/dev/sgx_provision", CgroupPermissions: "rwm" },
+    ]);
+    expect(options.HostConfig.Mounts).toContainEqual({
+      Type: "bind",
+      Source: "/var/run/aesmd",
+      Target: "/var/run/aesmd",
+      ReadOnly: false,
+    });
+    expect(options.HostConfig.Mounts.map((m) => m.Target)).not.toContain(
+      APP_CONTAINER_PATHS.simulationPlatform,
+    );
+    expect(options.HostConfig.PortBindings).toEqual({ "443/tcp": [{ HostIp: "0.0.0.0", HostPort: "8443" }] });
+  });
+
+  it("refuse simulation without a platform directory, relative paths and impossible ports", () => {
+    expect(() => appContainerCreateOptions(spec({ simulationPlatformDir: undefined }))).toThrow(
+      new AppContainerSpecError("a simulation app container needs the simulated platform directory"),
+    );
+    expect(() => appContainerCreateOptions(spec({ inputDir: "input" }))).toThrow(
+      'the input directory must be an absolute path, not "input"',
+    );
+    expect(() => appContainerCreateOptions(spec({ port: 70000 }))).toThrow(
+      "port 70000 is not between 1 and 65535",
+    );
+  });
+});
+
+describeDocker("app containers", () => {
+  beforeAll(async () => {
+    imageId = await importNodeImage(testEngine(), tag);
+  });
+
+  afterAll(async () => {
+    for (const name of names) await removeContainer(testEngine(), name, { force: true, ignoreMissing: true });
+    await removeImageTree(testEngine(), imageId);
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("start with their labels, launch arguments, mounts and port binding readable back, and serve", async () => {
+    const port = await freePort();
+    const app = await startAppContainer(testEngine(), spec({ port }));
+    expect(app.running).toBe(true);
+    expect(app.mode).toBe("simulation");
+    expect(app.launch).toEqual(launch);
+    expect(app.labels).toEqual({
+      name: app.name,
+      mode: "simulation",
+      sizeMb: 2048,
+      host: "localhost",
+      port,
+      appId: launch.appId,
+      application: "app.mjs:app",
+      expiration: 1_900_000_000,
+      healthcheckEndpoint: "/health",
+      version: MSEHOME_VERSION,
+      image: tag,
+    });
+    expect(app.binding).toEqual({ hostIp: "127.0.0.1", hostPort: port });
+    expect(app.imageId).toBe(imageId);
+    expect(app.startedAt).toBeInstanceOf(Date);
+    expect(app.mounts).toEqual(
+      expect.arrayContaining([
+        { type: "bind", source: inputDir, target: "/opt/input", readOnly: true },
+        { type: "bind", source: signerKey, target: "/root/.config/gramine/enclave-key.pem", readOnly: true },
+        { type: "bind", source: platformDir, target: "/opt/msehome/sim-platform", readOnly: true },
+      ]),
+    );
+
+    const response = await waitForHttp(port);
+    expect(response.headers.get("mse-status")).toBe("Waiting");
+    expect(await response.json()).toEqual({
+      args: appContainerCreateOptions(spec({ port })).Cmd,
+      input: ["app.tar"],
+    });
+
+    const logs = await collectLogs(app.id);
+    expect(logs.stdout).toContain("listening on 443");
+    expect(logs.stderr).toBe("runtime starting\n");
+
+    expect((await getAppContainer(testEngine(), app.name)).id).toBe(app.id);
+    expect((await listAppContainers(testEngine())).map((a) => a.name)).toContain(app.name);
+  });
+
+  it("stop, restart (and serve again) and remove", async () => {
+    const port = await freePort();
+    const app = await startAppContainer(testEngine(), spec({ port }));
+    await waitForHttp(port);
+
+    await stopContainer(testEngine(), app.id, 5);
+    const stopped = await getAppContainer(testEngine(), app.name);
+    expect(stopped.status).toBe("exited");
+    expect(stopped.running).toBe(false);
+    expect(stopped.exitCode).toBe(0);
+    await stopContainer(testEngine(), app.id); // stopping a stopped app is not an error
+
+    await restartContainer(testEngine(), app.id, 5);
+    expect((await getAppContainer(testEngine(), app.name)).running).toBe(true);
+    expect((await waitForHttp(port)).headers.get("mse-status")).toBe("Waiting");
+
+    await removeContainer(testEngine(), app.id, { force: true });
+    expect(await findAppContainer(testEngine(), app.name)).toBeUndefined();
+    await expect(getAppContainer(testEngine(), app.name)).rejects.toThrow(
+      new AppNotFoundError(app.name).message,
+    );
+  });
+
+  it("follow logs until the container stops, with stdout and stderr apart", async () => {
+    const port = await freePort();
+    const app = await startAppContainer(testEngine(), spec({ port }));
+    await waitForHttp(port);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const following = pipeContainerLogs(testEngine(), app.id, { stdout, stderr }, { follow: true });
+    await stopContainer(testEngine(), app.id, 5);
+    await following;
+    expect(out).toContain("listening on 443\n");
+    expect(out).toContain("stopping\n");
+    expect(err).toBe("runtime starting\n");
+  });
+
+  it("stop following logs when asked, while the container keeps running", async () => {
+    const app = await startAppContainer(testEngine(), spec({ port: await freePort() }));
+    const controller = new AbortController();
+    const seen: string[] = [];
+    setTimeout(() => controller.abort(), 1500);
+    for await (const chunk of containerLogs(testEngine(), app.id, {
+      follow: true,
+      signal: controller.signal,
+    })) {
+      seen.push(chunk.data.toString());
+    }
+    expect(seen.join("")).toContain("runtime starting");
+    expect((await getAppContainer(testEngine(), app.name)).running).toBe(true);
+  });
+
+  it("report a container that exits early with its code and its last words", async () => {
+    const app = await startAppContainer(
+      testEngine(),
+      spec({ port: await freePort(), launch: { ...launch, application: "crash:now" } }),
+    );
+    expect(await waitForExit(testEngine(), app.id)).toEqual({ exitCode: 3 });
+    const exited = await getAppContainer(testEngine(), app.name);
+    expect(exited.status).toBe("exited");
+    expect(exited.exitCode).toBe(3);
+    expect(exited.finishedAt).toBeInstanceOf(Date);
+    expect(await readContainerLogs(testEngine(), app.id)).toContain("crashing as asked\n");
+  });
+
+  it("refuse a name already taken and leave the existing container alone", async () => {
+    const first = await startAppContainer(testEngine(), spec({ port: await freePort() }));
+    const failure = await startAppContainer(
+      testEngine(),
+      spec({ name: first.name, port: await freePort() }),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ContainerNameTakenError);
+    expect((failure as Error).message).toBe(
+      `a Docker container named "${first.name}" already exists; choose another name or remove it first`,
+    );
+    expect((await getAppContainer(testEngine(), first.name)).id).toBe(first.id);
+  });
+
+  it("refuse a port already in use and leave no container behind", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const blocked = spec({ port });
+      const failure = await startAppContainer(testEngine(), blocked).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(PortUnavailableError);
+      expect((failure as Error).message).toBe(
+        `port 127.0.0.1:${port} is not available (already in use); choose another --port`,
+      );
+      expect(await findContainer(testEngine(), blocked.name)).toBeUndefined();
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("leave nothing behind when the engine cannot give SGX hardware to the container", async () => {
+    // This machine has no SGX driver: the devices (or /var/run/aesmd) are missing.
+    const hardware = spec({
+      port: await freePort(),
+      launch: { ...launch, simulation: false },
+      simulationPlatformDir: undefined,
+    });
+    const failure = await startAppContainer(testEngine(), hardware).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DockerEngineError);
+    expect((failure as Error).message).toMatch(/(sgx_enclave|aesmd)/);
+    expect(await findContainer(testEngine(), hardware.name)).toBeUndefined();
+  });
+
+  it("tell a container that is not an msehome app from a missing one", async () => {
+    const name = uniqueName("msehome-test-plain");
+    names.push(name);
+    await testEngine().call("creating", (api) => api.createContainer({ name, Image: tag, Cmd: ["--help"] }));
+    await expect(findAppContainer(testEngine(), name)).rejects.toBeInstanceOf(NotAnAppContainerError);
+    expect(await findAppContainer(testEngine(), uniqueName("msehome-test-absent"))).toBeUndefined();
+  });
+
+  it("run the image once in --dry-run with the same inputs and return its output", async () => {
+    const first = await runAppDryRun(testEngine(), {
+      image: tag,
+      launch,
+      inputDir,
+      signerKeyFile: signerKey,
+    });
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('"--dry-run"');
+    const measurement = /^Measurement:\n {4}([0-9a-f]{64})$/m.exec(first.stdout)?.[1];
+    expect(measurement).toMatch(/^[0-9a-f]{64}$/);
+    const otherInput = mkdtempSync(path.join(scratch, "input-"));
+    writeFileSync(path.join(otherInput, "app.tar"), "pretend this is app.tar, one byte more");
+    const second = await runAppDryRun(testEngine(), { image: tag, launch, inputDir: otherInput });
+    expect(/^Measurement:\n {4}([0-9a-f]{64})$/m.exec(second.stdout)?.[1]).not.toBe(measurement);
+  });
+});

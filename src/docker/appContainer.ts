@@ -1,0 +1,272 @@
+// An msehome app container: its labels, mounts, devices and port binding (DESIGN §4), created, started, read back.
+import { MSEHOME_VERSION } from "../version.js";
+import { type AppLaunchArguments, entrypointArguments, parseEntrypointArguments } from "./appArguments.js";
+import { type AppLabels, type AppMode, appLabelsToDocker, parseAppLabels } from "./appLabels.js";
+import {
+  type ContainerInfo,
+  type ContainerStatus,
+  inspectContainer,
+  removeContainer,
+  startContainer,
+} from "./container.js";
+import {
+  type BindMount,
+  type DeviceMapping,
+  dockerDevices,
+  dockerEnv,
+  dockerMounts,
+} from "./containerConfig.js";
+import type { DockerEngine } from "./engine.js";
+import {
+  ContainerNameTakenError,
+  DockerEngineError,
+  NotAnAppContainerError,
+  PortUnavailableError,
+} from "./errors.js";
+import { type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
+
+/** Where things live inside the app container. */
+export const APP_CONTAINER_PATHS = {
+  input: "/opt/input",
+  signerKey: "/root/.config/gramine/enclave-key.pem",
+  simulationPlatform: "/opt/msehome/sim-platform",
+  aesmd: "/var/run/aesmd",
+} as const;
+
+/** The app (configuration server, then the app itself) listens on this port in the container. */
+export const APP_CONTAINER_PORT = 443;
+
+export const SGX_DEVICES: readonly DeviceMapping[] = [
+  { pathOnHost: "/dev/sgx_enclave", pathInContainer: "/dev/sgx_enclave" },
+  { pathOnHost: "/dev/sgx_provision", pathInContainer: "/dev/sgx_provision" },
+];
+
+export interface AppContainerSpec {
+  /** Container name, which is the app's name for every later command. */
+  name: string;
+  /** Image reference (tag or id) loaded from the package. */
+  image: string;
+  /** The entrypoint arguments; `simulation` decides the mode. */
+  launch: AppLaunchArguments;
+  /** Host port on which the container's 443 is published. */
+  port: number;
+  /** Host address of the binding (default 127.0.0.1). */
+  hostIp?: string;
+  /** Absolute host directory holding app.tar, mounted read-only at /opt/input. */
+  inputDir: string;
+  /** Absolute path of the enclave signer key (RSA-3072 PEM), mounted read-only. */
+  signerKeyFile?: string;
+  /** Absolute simulated-platform directory; required in simulation, mounted read-only. */
+  simulationPlatformDir?: string;
+  /** The app's healthcheck path from mse.toml. */
+  healthcheckEndpoint: string;
+  /** Extra environment for the runtime. */
+  env?: Record<string, string>;
+  /** Recorded in the labels (default: this msehome's version). */
+  version?: string;
+}
+
+/** What later commands know about an app: its labels, launch arguments and state, read from the container. */
+export interface AppContainer {
+  id: string;
+  name: string;
+  mode: AppMode;
+  labels: AppLabels;
+  launch: AppLaunchArguments;
+  imageId: string;
+  status: ContainerStatus;
+  running: boolean;
+  exitCode: number | null;
+  /** The engine's error when the container could not run. */
+  error: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Where the app's port is published. */
+  binding: { hostIp: string; hostPort: number } | null;
+  mounts: ContainerInfo["mounts"];
+  devices: string[];
+}
+
+/** The spec cannot make a valid app container. */
+export class AppContainerSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AppContainerSpecError";
+  }
+}
+
+function modeOf(launch: AppLaunchArguments): AppMode {
+  return launch.simulation ? "simulation" : "sgx";
+}
+
+function appMounts(spec: Pick<AppContainerSpec, "inputDir" | "signerKeyFile">): BindMount[] {
+  const mounts: BindMount[] = [{ source: spec.inputDir, target: APP_CONTAINER_PATHS.input, readOnly: true }];
+  if (spec.signerKeyFile) {
+    mounts.push({ source: spec.signerKeyFile, target: APP_CONTAINER_PATHS.signerKey, readOnly: true });
+  }
+  return mounts;
+}
+
+function checkAbsolute(what: string, value: string | undefined): void {
+  if (value !== undefined && !value.startsWith("/")) {
+    throw new AppContainerSpecError(`the ${what} must be an absolute path, not "${value}"`);
+  }
+}
+
+/** The Engine API create body of an app container (exported so its shape can be checked without an engine). */
+export function appContainerCreateOptions(spec: AppContainerSpec): Record<string, unknown> {
+  checkAbsolute("input directory", spec.inputDir);
+  checkAbsolute("signer key", spec.signerKeyFile);
+  checkAbsolute("simulated platform directory", spec.simulationPlatformDir);
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
+    throw new AppContainerSpecError(`port ${spec.port} is not between 1 and 65535`);
+  }
+  const mode = modeOf(spec.launch);
+  const mounts = appMounts(spec);
+  let devices: DeviceMapping[] = [];
+  if (mode === "simulation") {
+    if (!spec.simulationPlatformDir) {
+      throw new AppContainerSpecError("a simulation app container needs the simulated platform directory");
+    }
+    mounts.push({
+      source: spec.simulationPlatformDir,
+      target: APP_CONTAINER_PATHS.simulationPlatform,
+      readOnly: true,
+    });
+  } else {
+    devices = [...SGX_DEVICES];
+    mounts.push({ source: APP_CONTAINER_PATHS.aesmd, target: APP_CONTAINER_PATHS.aesmd, readOnly: false });
+  }
+  const labels: AppLabels = {
+    name: spec.name,
+    mode,
+    sizeMb: spec.launch.sizeMb,
+    host: spec.launch.san,
+    port: spec.port,
+    appId: spec.launch.appId,
+    application: spec.launch.application,
+    expiration: spec.launch.expiration,
+    healthcheckEndpoint: spec.healthcheckEndpoint,
+    version: spec.version ?? MSEHOME_VERSION,
+    image: spec.image,
+  };
+  const containerPort = `${APP_CONTAINER_PORT}/tcp`;
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: entrypointArguments(spec.launch),
+    Env: dockerEnv(spec.env),
+    Labels: appLabelsToDocker(labels),
+    ExposedPorts: { [containerPort]: {} },
+    Tty: false,
+    HostConfig: {
+      PortBindings: {
+        [containerPort]: [{ HostIp: spec.hostIp ?? "127.0.0.1", HostPort: String(spec.port) }],
+      },
+      Mounts: dockerMounts(mounts),
+      Devices: dockerDevices(devices),
+      RestartPolicy: { Name: "no" },
+    },
+  };
+}
+
+/** Creates (does not start) the app container. */
+export async function createAppContainer(
+  engine: DockerEngine,
+  spec: AppContainerSpec,
+): Promise<AppContainer> {
+  const body = appContainerCreateOptions(spec);
+  let id: string;
+  try {
+    ({ id } = await engine.call(`creating container ${spec.name}`, (api) => api.createContainer(body)));
+  } catch (error) {
+    if (error instanceof DockerEngineError && error.statusCode === 409)
+      throw new ContainerNameTakenError(spec.name);
+    throw error;
+  }
+  return readAppContainer(engine, id);
+}
+
+/**
+ * Creates and starts the app container. When it cannot start (port taken, device missing), the
+ * container is removed again so nothing is left behind.
+ */
+export async function startAppContainer(engine: DockerEngine, spec: AppContainerSpec): Promise<AppContainer> {
+  const created = await createAppContainer(engine, spec);
+  try {
+    await startContainer(engine, created.id);
+  } catch (error) {
+    await removeContainer(engine, created.id, { force: true, ignoreMissing: true });
+    if (
+      error instanceof DockerEngineError &&
+      /port is already allocated|address already in use/i.test(error.engineMessage)
+    ) {
+      throw new PortUnavailableError(spec.hostIp ?? "127.0.0.1", spec.port, "already in use");
+    }
+    throw error;
+  }
+  return readAppContainer(engine, created.id);
+}
+
+/**
+ * Runs the image once with `--dry-run` and the given launch arguments (no port, no SGX device),
+ * returning its output (`Measurement:\n    <hex>`): how `verify` recomputes MRENCLAVE.
+ */
+export async function runAppDryRun(
+  engine: DockerEngine,
+  spec: {
+    image: string;
+    launch: AppLaunchArguments;
+    inputDir: string;
+    signerKeyFile?: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+  },
+): Promise<OneShotResult> {
+  checkAbsolute("input directory", spec.inputDir);
+  checkAbsolute("signer key", spec.signerKeyFile);
+  return runOneShotContainer(engine, {
+    image: spec.image,
+    command: entrypointArguments({ ...spec.launch, dryRun: true }),
+    mounts: appMounts(spec),
+    ...(spec.env ? { env: spec.env } : {}),
+    ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+  });
+}
+
+/** Reads a container as an msehome app; NotAnAppContainerError when its labels or command are not an app's. */
+export function appContainerOf(info: ContainerInfo): AppContainer {
+  let labels: AppLabels;
+  let launch: AppLaunchArguments;
+  try {
+    labels = parseAppLabels(info.labels);
+    launch = parseEntrypointArguments(info.command);
+  } catch (error) {
+    throw new NotAnAppContainerError(info.name, (error as Error).message);
+  }
+  const binding = info.portBindings.find((b) => b.containerPort === `${APP_CONTAINER_PORT}/tcp`);
+  return {
+    id: info.id,
+    name: info.name,
+    mode: labels.mode,
+    labels,
+    launch,
+    imageId: info.imageId,
+    status: info.status,
+    running: info.running,
+    exitCode: info.exitCode,
+    error: info.error,
+    createdAt: info.createdAt,
+    startedAt: info.startedAt,
+    finishedAt: info.finishedAt,
+    binding: binding ? { hostIp: binding.hostIp, hostPort: binding.hostPort } : null,
+    mounts: info.mounts,
+    devices: info.devices,
+  };
+}
+
+/** Inspects a container (by id or name) as an msehome app. */
+export async function readAppContainer(engine: DockerEngine, idOrName: string): Promise<AppContainer> {
+  return appContainerOf(await inspectContainer(engine, idOrName));
+}

@@ -1,0 +1,262 @@
+// The connection to the Docker engine: DOCKER_HOST (unix, tcp, ssh) and TLS settings, liveness, error mapping.
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import Docker from "dockerode";
+import {
+  DockerConfigurationError,
+  DockerEngineError,
+  DockerNotFoundError,
+  DockerUnavailableError,
+} from "./errors.js";
+
+/** Where the engine lives, as the user would write it, and the client options that reach it. */
+export interface EngineEndpoint {
+  address: string;
+  options: Docker.DockerOptions & { pathPrefix?: string };
+}
+
+/** A raw Engine API request (docker-modem's dial options), for the streaming calls dockerode wraps poorly. */
+export interface EngineRequest {
+  path: string;
+  method: "GET" | "POST" | "DELETE" | "PUT" | "HEAD";
+  options?: Record<string, unknown>;
+  file?: Readable | string;
+  isStream?: boolean;
+  statusCodes: Record<number, true | string>;
+  abortSignal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+const DEFAULT_SOCKET = "/var/run/docker.sock";
+const PING_TIMEOUT_MS = 10_000;
+
+/** Error codes that mean "nothing usable answers at that address", not "the engine said no". */
+const UNREACHABLE_CODES: Record<string, string> = {
+  ENOENT: "no socket there",
+  ECONNREFUSED: "connection refused",
+  EACCES: "permission denied; is your user in the docker group?",
+  EPERM: "permission denied",
+  ECONNRESET: "connection reset",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "connection timed out",
+  EPIPE: "connection closed",
+  ENOTSOCK: "not a socket",
+  EPROTO: "TLS handshake failed",
+  ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the engine's TLS certificate is not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the engine's TLS certificate is not trusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "the engine's TLS certificate is not trusted",
+};
+
+/**
+ * Reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH the way the Docker CLI does:
+ * no DOCKER_HOST means the local socket; `unix://PATH`, `tcp://HOST:PORT` (TLS when
+ * DOCKER_TLS_VERIFY is set or the port is 2376), `http(s)://`, `ssh://USER@HOST[:PORT]`.
+ */
+export function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+  const cleared = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    username: undefined,
+  };
+  const dockerHost = env.DOCKER_HOST?.trim() ?? "";
+  if (dockerHost === "") {
+    const userSocket = path.join(env.HOME ?? homedir(), ".docker", "run", "docker.sock");
+    const socketPath = existsSync(userSocket) ? userSocket : DEFAULT_SOCKET;
+    return { address: `unix://${socketPath}`, options: { ...cleared, socketPath } };
+  }
+  if (dockerHost.startsWith("unix://")) {
+    const socketPath = dockerHost.slice("unix://".length) || DEFAULT_SOCKET;
+    return { address: `unix://${socketPath}`, options: { ...cleared, socketPath } };
+  }
+  if (dockerHost.startsWith("npipe://")) {
+    const socketPath = dockerHost.slice("npipe://".length) || "//./pipe/docker_engine";
+    return { address: `npipe://${socketPath}`, options: { ...cleared, socketPath } };
+  }
+  let url: URL;
+  try {
+    url = new URL(dockerHost.includes("://") ? dockerHost : `tcp://${dockerHost}`);
+  } catch {
+    throw invalidHost(dockerHost);
+  }
+  if (!url.hostname) throw invalidHost(dockerHost);
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (url.protocol === "ssh:") {
+    const port = url.port || "22";
+    return {
+      address: `ssh://${url.username ? `${url.username}@` : ""}${url.hostname}:${port}`,
+      options: {
+        ...cleared,
+        protocol: "ssh",
+        host: hostname,
+        port,
+        username: url.username || undefined,
+        sshOptions: { agent: env.SSH_AUTH_SOCK },
+      },
+    };
+  }
+  if (url.protocol !== "tcp:" && url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidHost(dockerHost);
+  }
+  const tlsVerify = (env.DOCKER_TLS_VERIFY ?? "") !== "";
+  const port = url.port || (url.protocol === "https:" || tlsVerify ? "2376" : "2375");
+  const tls = url.protocol === "https:" || tlsVerify || port === "2376";
+  const protocol = tls ? "https" : "http";
+  const options: EngineEndpoint["options"] = {
+    ...cleared,
+    protocol,
+    host: hostname,
+    port,
+    pathPrefix: url.pathname && url.pathname !== "/" ? url.pathname : "/",
+  };
+  if (tls)
+    Object.assign(options, readTlsFiles(env.DOCKER_CERT_PATH || path.join(env.HOME ?? homedir(), ".docker")));
+  return { address: `${protocol === "https" ? "https" : "tcp"}://${url.host}`, options };
+}
+
+function invalidHost(value: string): DockerConfigurationError {
+  return new DockerConfigurationError(
+    `DOCKER_HOST="${value}" is not a Docker engine address (expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host)`,
+  );
+}
+
+function readTlsFiles(certPath: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  const read = (name: string): Buffer => {
+    const file = path.join(certPath, name);
+    try {
+      return readFileSync(file);
+    } catch {
+      throw new DockerConfigurationError(
+        `TLS to the Docker engine needs ${file} (set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem)`,
+      );
+    }
+  };
+  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+}
+
+/** Maps a client or engine failure to a typed error; `action` says what msehome was doing. */
+export function engineErrorOf(address: string, action: string, error: unknown): Error {
+  if (
+    error instanceof DockerUnavailableError ||
+    error instanceof DockerEngineError ||
+    error instanceof DockerConfigurationError
+  ) {
+    return error;
+  }
+  const details = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    json?: unknown;
+    message?: unknown;
+    name?: unknown;
+  };
+  const code = typeof details.code === "string" ? details.code : undefined;
+  if (code && code in UNREACHABLE_CODES) return new DockerUnavailableError(address, UNREACHABLE_CODES[code]!);
+  if (typeof details.statusCode === "number") {
+    const message = engineMessageOf(details.json, details.message);
+    if (details.statusCode === 404) return new DockerNotFoundError(action, message);
+    return new DockerEngineError(action, details.statusCode, message);
+  }
+  if (details.name === "AbortError") return error as Error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DockerEngineError(action, undefined, message);
+}
+
+/** The engine's own words: `{"message": ...}` when it sent JSON, else docker-modem's text without its prefix. */
+function engineMessageOf(json: unknown, fallback: unknown): string {
+  if (json && typeof json === "object" && typeof (json as { message?: unknown }).message === "string") {
+    return (json as { message: string }).message.trim();
+  }
+  if (typeof json === "string" && json.trim()) return json.trim();
+  if (Buffer.isBuffer(json) && json.length > 0) return json.toString("utf8").trim();
+  const text = typeof fallback === "string" ? fallback : "unknown error";
+  return text.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, "").trim();
+}
+
+/** A handle on one Docker engine. Everything in src/docker takes one and returns typed values. */
+export class DockerEngine {
+  readonly address: string;
+  /** The dockerode client; only src/docker uses it, callers get typed results. */
+  readonly api: Docker;
+
+  constructor(endpoint: EngineEndpoint) {
+    this.address = endpoint.address;
+    try {
+      this.api = new Docker(endpoint.options);
+    } catch (error) {
+      // docker-modem also reads DOCKER_HOST and DOCKER_CERT_PATH itself and throws on what it dislikes.
+      throw new DockerConfigurationError(
+        `the Docker client rejects the environment's DOCKER_HOST/DOCKER_CERT_PATH settings: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** The engine named by DOCKER_HOST (or the local socket), not yet contacted. */
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DockerEngine {
+    return new DockerEngine(endpointFromEnvironment(env));
+  }
+
+  /** Checks the engine answers; throws DockerUnavailableError naming the address otherwise. */
+  async ping(timeoutMs: number = PING_TIMEOUT_MS): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      await this.api.ping({ abortSignal: signal } as never);
+    } catch (error) {
+      if (signal.aborted)
+        throw new DockerUnavailableError(this.address, `no answer within ${timeoutMs / 1000} s`);
+      const mapped = engineErrorOf(this.address, "pinging the Docker engine", error);
+      if (mapped instanceof DockerEngineError && mapped.statusCode === undefined) {
+        throw new DockerUnavailableError(this.address, mapped.engineMessage);
+      }
+      throw mapped;
+    }
+  }
+
+  /** The engine's version (e.g. "20.10.24") and API version. */
+  async version(): Promise<{ version: string; apiVersion: string }> {
+    const info = await this.call("reading the Docker engine version", (api) => api.version());
+    return { version: info.Version, apiVersion: info.ApiVersion };
+  }
+
+  /** Runs one dockerode call, turning its failures into typed errors. */
+  async call<T>(action: string, run: (api: Docker) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.api);
+    } catch (error) {
+      throw engineErrorOf(this.address, action, error);
+    }
+  }
+
+  /** A raw Engine API request; streaming endpoints resolve with the response body stream. */
+  async request<T = unknown>(action: string, request: EngineRequest): Promise<T> {
+    const modem = this.api.modem as {
+      dial(options: EngineRequest, callback: (error: unknown, data: T) => void): void;
+    };
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        modem.dial({ ...request, options: request.options ?? {} }, (error, data) =>
+          error ? reject(error) : resolve(data),
+        );
+      });
+    } catch (error) {
+      throw engineErrorOf(this.address, action, error);
+    }
+  }
+}
+
+/** The engine from the environment, checked to answer: the usual first step of a command. */
+export async function connectDocker(env: NodeJS.ProcessEnv = process.env): Promise<DockerEngine> {
+  const engine = DockerEngine.fromEnvironment(env);
+  await engine.ping();
+  return engine;
+}

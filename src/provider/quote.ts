@@ -1,0 +1,263 @@
+// `msehome quote show` and `msehome quote verify`: a quote (raw bytes) or an RA-TLS certificate
+// (PEM or DER) carrying one — every parsed field, or a full verification against collateral from
+// a file or a PCCS.
+import { readFile } from "node:fs/promises";
+import { toHex } from "../attestation/bytes.js";
+import { parseCertificate } from "../attestation/certificate.js";
+import { parseCollateralJson, type Collateral } from "../attestation/collateral.js";
+import {
+  applyPolicy,
+  expectedIdentityChecks,
+  rejectionError,
+  withChecks,
+  type Policy,
+  type PolicyReason,
+} from "../attestation/policy.js";
+import { collateralRequestForQuote, PccsClient } from "../attestation/pccs.js";
+import { certificatesFromPem } from "../attestation/pem.js";
+import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
+import {
+  certificationChainPems,
+  parseQuote,
+  reportAttributes,
+  type EnclaveReportBody,
+  type Quote,
+} from "../attestation/quote.js";
+import {
+  checkCertificateValidity,
+  checkReportDataBinding,
+  extractQuoteFromCertificate,
+} from "../attestation/ratls.js";
+import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
+import { verificationTrust } from "./verificationTrust.js";
+
+export interface QuoteInput {
+  file: string;
+  source: "quote" | "certificate";
+  quote: Uint8Array;
+  /** PEM of the RA-TLS certificate when the input was one. */
+  certificatePem?: string;
+}
+
+/** Reads a raw quote, or an RA-TLS certificate (PEM or DER) and the quote inside it. */
+export async function readQuoteInput(file: string): Promise<QuoteInput> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new Error(`cannot read ${file}`, { cause });
+  }
+  const text = bytes.subarray(0, 64).toString("latin1");
+  try {
+    if (text.includes("-----BEGIN CERTIFICATE-----")) {
+      const pem = bytes.toString("utf8");
+      return { file, source: "certificate", quote: extractQuoteFromCertificate(pem), certificatePem: pem };
+    }
+    if (bytes[0] === 0x30) {
+      const der = new Uint8Array(bytes);
+      const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
+      return { file, source: "certificate", quote: extractQuoteFromCertificate(der), certificatePem: pem };
+    }
+    return { file, source: "quote", quote: new Uint8Array(bytes) };
+  } catch (cause) {
+    throw new Error(`${file} is neither a quote nor an RA-TLS certificate`, { cause });
+  }
+}
+
+function reportFields(body: EnclaveReportBody) {
+  const attributes = reportAttributes(body.attributes);
+  return {
+    cpuSvn: toHex(body.cpuSvn),
+    miscSelect: body.miscSelect,
+    isvExtProdId: toHex(body.isvExtProdId),
+    attributes: {
+      hex: toHex(body.attributes),
+      flags: `0x${attributes.flags.toString(16)}`,
+      xfrm: `0x${attributes.xfrm.toString(16)}`,
+      debug: attributes.debug,
+      mode64Bit: attributes.mode64Bit,
+      provisionKey: attributes.provisionKey,
+      kss: attributes.kss,
+    },
+    mrEnclave: toHex(body.mrEnclave),
+    mrSigner: toHex(body.mrSigner),
+    configId: toHex(body.configId),
+    isvProdId: body.isvProdId,
+    isvSvn: body.isvSvn,
+    configSvn: body.configSvn,
+    isvFamilyId: toHex(body.isvFamilyId),
+    reportData: toHex(body.reportData),
+  };
+}
+
+function certificateSummary(pem: string) {
+  const cert = parseCertificate(certificatesFromPem(pem, "certificate")[0]!);
+  return {
+    subject: cert.subjectCommonName,
+    issuer: cert.issuerCommonName,
+    serial: cert.fields.serialHex,
+    notBefore: cert.fields.notBefore.toISOString(),
+    notAfter: cert.fields.notAfter.toISOString(),
+    sha256: cert.fingerprint,
+  };
+}
+
+/** Every parsed field of the quote, the PCK certificate's SGX extension included. */
+export function describeQuote(input: QuoteInput) {
+  const quote: Quote = parseQuote(input.quote);
+  const sig = quote.signatureData;
+  const chain = sig.certificationData.type === 5 ? certificationChainPems(sig.certificationData) : [];
+  let pckExtension: Record<string, unknown> | null = null;
+  if (chain[0]) {
+    const leaf = parseCertificate(certificatesFromPem(chain[0], "PCK certificate")[0]!);
+    const ext = leaf.pckExtension;
+    pckExtension = {
+      ppid: toHex(ext.ppid),
+      tcb: { componentSvns: ext.tcb.componentSvns, pceSvn: ext.tcb.pceSvn, cpuSvn: toHex(ext.tcb.cpuSvn) },
+      pceId: toHex(ext.pceId),
+      fmspc: toHex(ext.fmspc),
+      sgxType: ext.sgxType,
+      ...(ext.platformInstanceId ? { platformInstanceId: toHex(ext.platformInstanceId) } : {}),
+      ...(ext.configuration ? { configuration: ext.configuration } : {}),
+    };
+  }
+  return {
+    file: input.file,
+    source: input.source,
+    size: input.quote.length,
+    header: {
+      version: quote.header.version,
+      attestationKeyType: quote.header.attestationKeyType,
+      teeType: quote.header.teeType,
+      qeSvn: quote.header.qeSvn,
+      pceSvn: quote.header.pceSvn,
+      qeVendorId: toHex(quote.header.qeVendorId),
+      userData: toHex(quote.header.userData),
+    },
+    reportBody: reportFields(quote.reportBody),
+    signature: {
+      isvEnclaveReportSignature: toHex(sig.isvEnclaveReportSignature),
+      attestationKey: toHex(sig.attestationKey),
+      qeReport: reportFields(sig.qeReport),
+      qeReportSignature: toHex(sig.qeReportSignature),
+      qeAuthData: toHex(sig.qeAuthData),
+      certificationDataType: sig.certificationData.type,
+      certificationDataSize: sig.certificationData.data.length,
+      certificates: chain.map(certificateSummary),
+    },
+    pckExtension,
+  };
+}
+
+export async function showQuote(file: string) {
+  return describeQuote(await readQuoteInput(file));
+}
+
+export interface QuoteVerifyRequest {
+  file: string;
+  collateralPath?: string;
+  pccsUrl?: string;
+  /** Accept a self-signed PCCS certificate. */
+  pccsInsecureTls?: boolean;
+  /** Where Intel's QCNL configuration is, for the default PCCS (default /etc/sgx_default_qcnl.conf). */
+  qcnlConfigPath?: string;
+  at?: Date;
+  mrEnclave?: string;
+  mrSigner?: string;
+  policy?: Policy;
+  simulation?: boolean;
+}
+
+/** The error a rejected verification ends with: one sentence naming every reason. */
+export function quoteRejection(result: QuoteVerifyResult): Error {
+  return rejectionError({ accepted: result.accepted, reasons: result.reasons });
+}
+
+export interface QuoteVerifyResult {
+  accepted: boolean;
+  file: string;
+  source: QuoteInput["source"];
+  collateralSource: string;
+  reasons: PolicyReason[];
+  report: VerificationReport;
+  warning?: string;
+}
+
+/** The file's text, or undefined when it does not exist. */
+async function readOptionalFile(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`cannot read ${file}`, { cause: error });
+  }
+}
+
+async function loadCollateral(
+  request: QuoteVerifyRequest,
+  quote: Uint8Array,
+): Promise<{ collateral: Collateral; source: string }> {
+  if (request.collateralPath !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(request.collateralPath, "utf8");
+    } catch (cause) {
+      throw new Error(`cannot read the collateral file ${request.collateralPath}`, { cause });
+    }
+    return { collateral: parseCollateralJson(text, request.collateralPath), source: request.collateralPath };
+  }
+  let baseUrl = request.pccsUrl;
+  let insecureTls = request.pccsInsecureTls === true;
+  if (baseUrl === undefined) {
+    const configPath = request.qcnlConfigPath ?? QCNL_CONFIG_PATH;
+    const text = await readOptionalFile(configPath);
+    const config = text === undefined ? undefined : parseQcnlConfig(text, configPath);
+    if (!config?.pccsUrl) {
+      throw new Error(
+        `quote verify needs collateral: --collateral <file> or --pccs <url> (no pccs_url in ${configPath})`,
+      );
+    }
+    baseUrl = config.pccsUrl;
+    insecureTls ||= !config.useSecureCert;
+  }
+  const client = new PccsClient({ baseUrl, insecureTls });
+  return {
+    collateral: await client.fetchCollateral(collateralRequestForQuote(quote)),
+    source: client.baseUrl,
+  };
+}
+
+export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<QuoteVerifyResult> {
+  const input = await readQuoteInput(request.file);
+  const trust = verificationTrust(request.simulation === true);
+  const { collateral, source } = await loadCollateral(request, input.quote);
+  const at = request.at ?? new Date();
+  const quoteReport = verifyQuote({
+    quote: input.quote,
+    collateral,
+    at,
+    trustMode: trust.trustMode,
+    ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+  });
+  const extra: VerificationCheck[] = expectedIdentityChecks(quoteReport, {
+    mrEnclave: request.mrEnclave,
+    mrSigner: request.mrSigner,
+  });
+  if (input.certificatePem) {
+    extra.push(
+      checkReportDataBinding(input.certificatePem, input.quote),
+      checkCertificateValidity(input.certificatePem, at),
+    );
+  }
+  const report = withChecks(quoteReport, extra);
+  const verdict = applyPolicy(report, request.policy);
+  return {
+    accepted: verdict.accepted,
+    file: request.file,
+    source: input.source,
+    collateralSource: source,
+    reasons: verdict.reasons,
+    report,
+    ...(trust.warning ? { warning: trust.warning } : {}),
+  };
+}

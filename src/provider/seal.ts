@@ -1,0 +1,67 @@
+// `msehome seal`: encrypts a secrets file to the enclave, with libsodium's crypto_box_seal to the
+// X25519 key the enclave put in its quote's report_data[32..64]. The certificate is the ratls.pem
+// that `verify` wrote after checking the quote; seal re-checks that the quote binds that
+// certificate's key, so a swapped certificate cannot redirect the secrets.
+import { mkdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { toHex } from "../attestation/bytes.js";
+import { VerificationError } from "../attestation/errors.js";
+import { parseQuote } from "../attestation/quote.js";
+import {
+  checkReportDataBinding,
+  enclavePublicKeyFromReportData,
+  extractQuoteFromCertificate,
+} from "../attestation/ratls.js";
+import { writeFileAtomically } from "../crypto/atomicOutput.js";
+import { sealBox } from "../crypto/sealedBox.js";
+
+export interface SealRequest {
+  secretsPath: string;
+  certificatePath: string;
+  outputDir: string;
+}
+
+export interface SealResult {
+  secrets: string;
+  output: string;
+  /** The enclave's X25519 public key the secrets are sealed to (hex). */
+  enclavePublicKey: string;
+  bytes: number;
+}
+
+/** Secrets are configuration, not data: sealing happens in memory. */
+export const MAX_SECRETS_BYTES = 16 * 1024 * 1024;
+
+export const SEALED_SUFFIX = ".sealed";
+
+async function readInput(file: string, what: string): Promise<Buffer> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error(`${file} is not a file`);
+    if (what === "secrets file" && info.size > MAX_SECRETS_BYTES) {
+      throw new Error(`it is ${info.size} bytes, more than the ${MAX_SECRETS_BYTES}-byte limit`);
+    }
+    return await readFile(file);
+  } catch (cause) {
+    throw new Error(`cannot read the ${what} ${file}`, { cause });
+  }
+}
+
+export async function seal(request: SealRequest): Promise<SealResult> {
+  const certificate = (await readInput(request.certificatePath, "certificate")).toString("utf8");
+  const secrets = await readInput(request.secretsPath, "secrets file");
+  const quoteBytes = extractQuoteFromCertificate(certificate);
+  const binding = checkReportDataBinding(certificate, quoteBytes);
+  if (!binding.ok) throw new VerificationError(binding.name, `${request.certificatePath}: ${binding.reason}`);
+  const key = enclavePublicKeyFromReportData(parseQuote(quoteBytes).reportBody.reportData);
+  if (key.every((b) => b === 0)) {
+    throw new Error(
+      `the enclave of ${request.certificatePath} put no X25519 key in its quote (report_data[32..64] is all zero), so nothing can be sealed to it; it predates sealed secrets — pass the secrets unsealed or redeploy with a current msehome`,
+    );
+  }
+  const sealed = sealBox(secrets, key);
+  await mkdir(request.outputDir, { recursive: true });
+  const output = path.join(request.outputDir, `${path.basename(request.secretsPath)}${SEALED_SUFFIX}`);
+  await writeFileAtomically(output, sealed, 0o644);
+  return { secrets: request.secretsPath, output, enclavePublicKey: toHex(key), bytes: sealed.length };
+}
