@@ -95,17 +95,18 @@ export function whole(bytes: Uint8Array, element: DerElement): Uint8Array {
 }
 
 export function decodeOid(value: Uint8Array): string {
-  const parts: number[] = [];
+  let text = "";
   let n = 0;
   for (let i = 0; i < value.length; i++) {
-    n = n * 128 + (value[i]! & 0x7f);
-    if ((value[i]! & 0x80) === 0) {
-      if (parts.length === 0) parts.push(n < 80 ? Math.floor(n / 40) : 2, n < 80 ? n % 40 : n - 80);
-      else parts.push(n);
+    const byte = value[i]!;
+    n = n * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      if (text === "") text = n < 80 ? `${Math.floor(n / 40)}.${n % 40}` : `2.${n - 80}`;
+      else text += `.${n}`;
       n = 0;
     }
   }
-  return parts.join(".");
+  return text;
 }
 
 /** Non-negative INTEGER as a number (SVNs, enumerations); larger values are rejected. */
