@@ -24,7 +24,7 @@ export class ParsedCrl {
   readonly issuer: Uint8Array;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date | undefined;
-  /** INTEGER contents of each revoked serial, as encoded (a view into `der`). */
+  /** INTEGER contents of each revoked serial without leading zero bytes (views into `der`). */
   private readonly revoked: Uint8Array[];
   private revokedHex: ReadonlySet<string> | undefined;
   private readonly signatureHash: string | undefined;
@@ -51,7 +51,9 @@ export class ParsedCrl {
     if (list && list.tag === TAG_SEQUENCE) {
       for (const entry of children(der, list, what)) {
         const [serial] = children(der, expectTag(entry, TAG_SEQUENCE, `${what} entry`), what);
-        revoked.push(valueOf(der, expectTag(serial, TAG_INTEGER, `${what} entry serial`)));
+        revoked.push(
+          withoutLeadingZeros(valueOf(der, expectTag(serial, TAG_INTEGER, `${what} entry serial`))),
+        );
       }
     }
     this.revoked = revoked;
@@ -69,7 +71,7 @@ export class ParsedCrl {
   /** Is the certificate's serial listed? Compared as integers (leading zero bytes ignored). */
   isRevoked(certificate: ParsedCertificate): boolean {
     const serial = withoutLeadingZeros(certificate.fields.serial);
-    return this.revoked.some((entry) => bytesEqual(withoutLeadingZeros(entry), serial));
+    return this.revoked.some((entry) => bytesEqual(entry, serial));
   }
 
   /** Current at `time`: thisUpdate ≤ time ≤ nextUpdate (a CRL without nextUpdate never expires). */

@@ -126,22 +126,33 @@ export function integerHex(value: Uint8Array): string {
   return Buffer.from(value.subarray(i)).toString("hex");
 }
 
-/** UTCTime or GeneralizedTime (DER: UTC, seconds, trailing Z). */
+/**
+ * UTCTime (YYMMDDhhmmssZ) or GeneralizedTime (YYYYMMDDhhmmssZ) as DER requires them: UTC, whole
+ * seconds, trailing Z. Read digit by digit from the bytes (certificates and CRLs carry many).
+ */
 export function decodeTime(bytes: Uint8Array, element: DerElement, what: string): Date {
-  const text = Buffer.from(valueOf(bytes, element)).toString("latin1");
-  let match: RegExpExecArray | null;
-  let year: number;
-  if (element.tag === TAG_UTC_TIME && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
-    const yy = Number(match[1]);
-    year = yy < 50 ? 2000 + yy : 1900 + yy;
-  } else if (
-    element.tag === TAG_GENERALIZED_TIME &&
-    (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))
-  ) {
-    year = Number(match[1]);
-  } else {
-    throw new AttestationFormatError(`${what}: "${text}" is not a DER time`);
-  }
-  const [, , mo, d, h, mi, s] = match.map(Number) as number[];
-  return new Date(Date.UTC(year, mo! - 1, d!, h!, mi!, s!));
+  const value = valueOf(bytes, element);
+  const yearDigits = element.tag === TAG_UTC_TIME ? 2 : element.tag === TAG_GENERALIZED_TIME ? 4 : 0;
+  const fail = (): never => {
+    throw new AttestationFormatError(`${what}: "${Buffer.from(value).toString("latin1")}" is not a DER time`);
+  };
+  if (yearDigits === 0 || value.length !== yearDigits + 11 || value[value.length - 1] !== 0x5a) fail();
+  let position = 0;
+  const digits = (count: number): number => {
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const digit = value[position++]! - 0x30;
+      if (digit < 0 || digit > 9) fail();
+      n = n * 10 + digit;
+    }
+    return n;
+  };
+  let year = digits(yearDigits);
+  if (yearDigits === 2) year = year < 50 ? 2000 + year : 1900 + year;
+  const month = digits(2);
+  const day = digits(2);
+  const hour = digits(2);
+  const minute = digits(2);
+  const second = digits(2);
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
 }

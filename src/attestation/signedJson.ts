@@ -109,23 +109,60 @@ export function topLevelMembers(text: string, what: string): Map<string, string>
   return members;
 }
 
+const SIGNATURE_HEX = /^[0-9a-fA-F]{128}$/;
+
+/**
+ * The signed member's raw text and the signature's JSON text, when the body has exactly the
+ * layout PCCS serves, `{"<key>":{…},"signature":"<128 hex digits>"}` with no whitespace. The
+ * middle `{…}` is then the member's raw text if and only if it parses as one JSON value, which the
+ * caller checks next; any other layout (spaces, other order, more members) takes the scanner.
+ */
+function servedLayout(body: string, key: string): { signedText: string; signatureText: string } | undefined {
+  const prefix = `{"${key}":`;
+  const suffixLength = ',"signature":"'.length + 128 + '"}'.length;
+  if (!body.startsWith(prefix) || body.length < prefix.length + suffixLength) return undefined;
+  const suffixStart = body.length - suffixLength;
+  if (!body.startsWith(',"signature":"', suffixStart) || !body.endsWith('"}')) return undefined;
+  const signatureText = body.slice(suffixStart + ',"signature":'.length, body.length - 1);
+  if (!SIGNATURE_HEX.test(signatureText.slice(1, -1))) return undefined;
+  const signedText = body.slice(prefix.length, suffixStart);
+  // An object exactly, with no surrounding whitespace (which is not part of the signed bytes).
+  if (!signedText.startsWith("{") || !signedText.endsWith("}")) return undefined;
+  return { signedText, signatureText };
+}
+
 /** Splits a PCCS body into the signed object's raw text, its parsed value and its signature. */
 export function parseSignedJson(body: string, key: "tcbInfo" | "enclaveIdentity", what: string): SignedJson {
-  const members = topLevelMembers(body, what);
-  const signedText = members.get(key);
-  const signatureText = members.get("signature");
-  if (signedText === undefined) throw new AttestationFormatError(`${what} has no "${key}" member`);
-  if (signatureText === undefined) throw new AttestationFormatError(`${what} has no "signature" member`);
+  let parts = servedLayout(body, key);
   let value: unknown;
+  if (parts) {
+    try {
+      value = JSON.parse(parts.signedText);
+    } catch {
+      parts = undefined; // e.g. `{"tcbInfo":{…},"x":1,"signature":…}`: let the scanner decide
+    }
+  }
+  if (!parts) {
+    const members = topLevelMembers(body, what);
+    const signedText = members.get(key);
+    const signatureText = members.get("signature");
+    if (signedText === undefined) throw new AttestationFormatError(`${what} has no "${key}" member`);
+    if (signatureText === undefined) throw new AttestationFormatError(`${what} has no "signature" member`);
+    parts = { signedText, signatureText };
+    try {
+      value = JSON.parse(signedText);
+    } catch (cause) {
+      throw new AttestationFormatError(`${what} is not valid JSON`, { cause });
+    }
+  }
   let signatureHex: unknown;
   try {
-    value = JSON.parse(signedText);
-    signatureHex = JSON.parse(signatureText);
+    signatureHex = JSON.parse(parts.signatureText);
   } catch (cause) {
     throw new AttestationFormatError(`${what} is not valid JSON`, { cause });
   }
-  if (typeof signatureHex !== "string" || !/^[0-9a-fA-F]{128}$/.test(signatureHex)) {
+  if (typeof signatureHex !== "string" || !SIGNATURE_HEX.test(signatureHex)) {
     throw new AttestationFormatError(`${what} signature must be 64 bytes of hex (r‖s)`);
   }
-  return { signedText, value, signature: new Uint8Array(Buffer.from(signatureHex, "hex")) };
+  return { signedText: parts.signedText, value, signature: new Uint8Array(Buffer.from(signatureHex, "hex")) };
 }

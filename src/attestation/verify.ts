@@ -4,7 +4,7 @@
 // policy layer decides what is acceptable.
 import { createHash, verify as verifySignatureRaw, type KeyObject } from "node:crypto";
 import { bytesEqual, toHex } from "./bytes.js";
-import { bytesKey, ContentCache, PairMemo } from "./cache.js";
+import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { p256PublicKey, parseCertificate, type ParsedCertificate } from "./certificate.js";
 import type { Collateral } from "./collateral.js";
 import { parseCrl, type ParsedCrl } from "./crl.js";
@@ -147,6 +147,24 @@ const quoteChains = new ContentCache<ParsedCertificate[]>(256);
 const tcbInfos = new ContentCache<ParsedSigned<TcbInfo>>(64);
 const qeIdentities = new ContentCache<ParsedSigned<EnclaveIdentity>>(64);
 const attestationKeys = new ContentCache<KeyObject>(256);
+
+// The QE report and its signature are the same in every quote one platform produces (they certify
+// the attestation key, not the application enclave), so their check is memoised like collateral:
+// keyed on the exact report (fixed size) and signature bytes, and on the parsed PCK certificate.
+interface SignedBytes {
+  data: Uint8Array;
+  signature: Uint8Array;
+}
+const qeReports = new ContentCache<SignedBytes>(256);
+const qeReportChecks = new PairMemo<SignedBytes, ParsedCertificate, boolean>();
+
+function qeReportVerifies(report: Uint8Array, signature: Uint8Array, pck: ParsedCertificate): boolean {
+  const signed = qeReports.get(bytesKey(report) + bytesKey(signature), () => ({
+    data: ownedCopy(report),
+    signature: ownedCopy(signature),
+  }));
+  return qeReportChecks.get(signed, pck, () => ecdsaP1363(signed.data, pck.publicKey, signed.signature));
+}
 
 function parseChain(text: string, what: string): ParsedCertificate[] {
   return chains.get(text, () =>
@@ -565,7 +583,7 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
 
   // 6. The QE report, signed by the PCK key, binds the attestation key and QE auth data.
   checks.run(CHECKS.qeReportSignature, [CHECKS.pckCertificates], "QE report signed by the PCK key", () =>
-    ecdsaP1363(qeReportBytes!, leaf!.publicKey, quote!.signatureData.qeReportSignature)
+    qeReportVerifies(qeReportBytes!, quote!.signatureData.qeReportSignature, leaf!)
       ? undefined
       : "the QE report signature does not verify with the PCK certificate's key",
   );
