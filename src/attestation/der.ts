@@ -126,33 +126,35 @@ export function integerHex(value: Uint8Array): string {
   return Buffer.from(value.subarray(i)).toString("hex");
 }
 
+/** The decimal number written in `count` ASCII digits at `start`, or -1 if one is not a digit. */
+function asciiDigits(value: Uint8Array, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = value[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 /**
  * UTCTime (YYMMDDhhmmssZ) or GeneralizedTime (YYYYMMDDhhmmssZ) as DER requires them: UTC, whole
  * seconds, trailing Z. Read digit by digit from the bytes (certificates and CRLs carry many).
  */
 export function decodeTime(bytes: Uint8Array, element: DerElement, what: string): Date {
   const value = valueOf(bytes, element);
-  const yearDigits = element.tag === TAG_UTC_TIME ? 2 : element.tag === TAG_GENERALIZED_TIME ? 4 : 0;
-  const fail = (): never => {
-    throw new AttestationFormatError(`${what}: "${Buffer.from(value).toString("latin1")}" is not a DER time`);
-  };
-  if (yearDigits === 0 || value.length !== yearDigits + 11 || value[value.length - 1] !== 0x5a) fail();
-  let position = 0;
-  const digits = (count: number): number => {
-    let n = 0;
-    for (let i = 0; i < count; i++) {
-      const digit = value[position++]! - 0x30;
-      if (digit < 0 || digit > 9) fail();
-      n = n * 10 + digit;
+  const y = element.tag === TAG_UTC_TIME ? 2 : element.tag === TAG_GENERALIZED_TIME ? 4 : 0;
+  if (y !== 0 && value.length === y + 11 && value[y + 10] === 0x5a) {
+    let year = asciiDigits(value, 0, y);
+    const month = asciiDigits(value, y, 2);
+    const day = asciiDigits(value, y + 2, 2);
+    const hour = asciiDigits(value, y + 4, 2);
+    const minute = asciiDigits(value, y + 6, 2);
+    const second = asciiDigits(value, y + 8, 2);
+    if (Math.min(year, month, day, hour, minute, second) >= 0) {
+      if (y === 2) year = year < 50 ? 2000 + year : 1900 + year;
+      return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
     }
-    return n;
-  };
-  let year = digits(yearDigits);
-  if (yearDigits === 2) year = year < 50 ? 2000 + year : 1900 + year;
-  const month = digits(2);
-  const day = digits(2);
-  const hour = digits(2);
-  const minute = digits(2);
-  const second = digits(2);
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  }
+  throw new AttestationFormatError(`${what}: "${Buffer.from(value).toString("latin1")}" is not a DER time`);
 }
