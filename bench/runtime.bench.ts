@@ -20,7 +20,7 @@ import {
   type AppContainer,
 } from "../test/support/appContainer.js";
 import { ensureBaseImage } from "../test/support/baseImage.js";
-import { dockerEngine } from "../test/support/docker.js";
+import { DockerEngine } from "../src/docker/engine.js";
 
 const RUNS = 5;
 
@@ -29,13 +29,15 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-const engine = await dockerEngine();
-if (!engine.available) {
-  console.log("runtime: skipped (no Docker engine)");
+const engine = DockerEngine.fromEnvironment();
+try {
+  await engine.ping(5_000);
+} catch (error) {
+  console.log(`runtime: skipped, no Docker engine (${(error as Error).message})`);
   process.exit(0);
 }
 const image = await ensureBaseImage();
-const size = (await engine.docker.getImage(image).inspect()).Size;
+const size = (await engine.api.getImage(image).inspect()).Size;
 console.log(`base image ${image}: ${(size / 1e6).toFixed(1)} MB`);
 
 const work = await mkdtemp(path.join(tmpdir(), "msehome-bench-runtime-"));
@@ -59,7 +61,7 @@ try {
     const id = randomUUID();
     const started = performance.now();
     const container = await startAppContainer(
-      engine.docker,
+      engine.api,
       inputs,
       launchArgs({ id, expiration: Math.floor(Date.now() / 1000) + 86_400 }),
     );

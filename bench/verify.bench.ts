@@ -1,10 +1,15 @@
 // Benchmark: full DCAP verification of the vector quote and collateral (the original msehome's
 // hardware evidence, at 2023-06-21), ours against @phala/dcap-qvl on the same inputs in the same run.
-// Target: at least 20x @phala/dcap-qvl's throughput.
+// Target: at least 20x @phala/dcap-qvl's throughput. Printed: dcap-qvl, ours cold (every cache
+// cleared before each verification), ours warm (a long-running verifier that has seen this
+// platform's collateral), both ratios, and the part of a cold verification that is OpenSSL's
+// signature work, which bounds how fast a cold verification can be.
 import { createRequire } from "node:module";
 import { crlDerFromText } from "../src/attestation/pem.js";
 import { parseSignedJson } from "../src/attestation/signedJson.js";
 import { clearAttestationCaches } from "../src/attestation/cache.js";
+import { p256PublicKey, parseCertificate, verifySignature } from "../src/attestation/certificate.js";
+import { certificatesFromPem } from "../src/attestation/pem.js";
 import { verifyQuote } from "../src/attestation/verify.js";
 import { VECTOR_AT, vectorEvidence } from "../src/attestation/testing/msehomeEvidence.js";
 
@@ -77,34 +82,57 @@ function measure(run: () => unknown, seconds: number): Figures {
   };
 }
 
+// The signature work a cold verification cannot avoid: 10 ECDSA P-256 verifications (PCK, PCK CA,
+// root self-signature, two CRLs, TCB signing certificate, TCB info, QE identity, QE report,
+// quote), 4 of them with a key imported just for them (PCK, PCK CA, TCB signing, attestation
+// key; the pinned root's key is built once per process).
+const [tcbSigningDer] = certificatesFromPem(collateral.tcb_info_issuer_chain, "TCB info issuer chain");
+const tcbSigning = parseCertificate(tcbSigningDer!).fields;
+const rootPoint = parseCertificate(
+  certificatesFromPem(collateral.tcb_info_issuer_chain, "chain")[1]!,
+).fields.spki.subarray(27);
+const rootKey = p256PublicKey(rootPoint);
+const verifyOnly = () => verifySignature("sha256", tcbSigning.tbs, rootKey, tcbSigning.signature);
+const importAndVerify = () =>
+  verifySignature("sha256", tcbSigning.tbs, p256PublicKey(rootPoint), tcbSigning.signature);
+if (!verifyOnly() || !importAndVerify()) throw new Error("the TCB signing certificate does not verify");
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 // Interleave rounds so that a noisy neighbour slows both sides alike.
 const rounds = 3;
-const results = { phala: [] as Figures[], ours: [] as Figures[], oursCold: [] as Figures[] };
+const results = { phala: [] as Figures[], cold: [] as Figures[], warm: [] as Figures[] };
+const crypto = { verify: [] as Figures[], importAndVerify: [] as Figures[] };
 for (let r = 0; r < rounds; r++) {
   results.phala.push(measure(phala, seconds / rounds));
-  results.ours.push(measure(ours, seconds / rounds));
-  results.oursCold.push(measure(oursCold, seconds / rounds));
+  results.cold.push(measure(oursCold, seconds / rounds));
+  results.warm.push(measure(ours, seconds / rounds));
+  crypto.verify.push(measure(verifyOnly, 0.1));
+  crypto.importAndVerify.push(measure(importAndVerify, 0.1));
 }
 const best = (list: Figures[]): Figures => list.reduce((a, b) => (b.opsPerSecond > a.opsPerSecond ? b : a));
-const rows = {
-  "@phala/dcap-qvl": best(results.phala),
-  "msehome (collateral cache warm)": best(results.ours),
-  "msehome (cold: caches cleared each run)": best(results.oursCold),
-};
+const phalaBest = best(results.phala);
+const rows: Array<[string, Figures]> = [
+  ["@phala/dcap-qvl", phalaBest],
+  ["msehome cold (caches cleared before each)", best(results.cold)],
+  ["msehome warm (platform's collateral seen)", best(results.warm)],
+];
 console.log("Full verification of the vector quote + collateral (OutOfDate, 7 advisories), same run:");
-for (const [name, f] of Object.entries(rows)) {
+for (const [name, f] of rows) {
   console.log(
     `  ${name.padEnd(42)} ${f.opsPerSecond.toFixed(0).padStart(7)} verifications/s   median ${f.medianMs.toFixed(3)} ms   p99 ${f.p99Ms.toFixed(3)} ms`,
   );
 }
-const ratio = rows["msehome (collateral cache warm)"].opsPerSecond / rows["@phala/dcap-qvl"].opsPerSecond;
-const coldRatio =
-  rows["msehome (cold: caches cleared each run)"].opsPerSecond / rows["@phala/dcap-qvl"].opsPerSecond;
+const coldRatio = rows[1]![1].opsPerSecond / phalaBest.opsPerSecond;
+const warmRatio = rows[2]![1].opsPerSecond / phalaBest.opsPerSecond;
 console.log(
-  `  throughput ratio: ${ratio.toFixed(1)}x warm, ${coldRatio.toFixed(1)}x cold (target ≥ ${TARGET_RATIO}x)`,
+  `  throughput vs @phala/dcap-qvl: ${coldRatio.toFixed(1)}x cold, ${warmRatio.toFixed(1)}x warm (target ≥ ${TARGET_RATIO}x)`,
 );
-if (ratio < TARGET_RATIO) {
-  console.error(`below target: ${ratio.toFixed(1)}x < ${TARGET_RATIO}x`);
+const signatureMs = 6 * best(crypto.verify).medianMs + 4 * best(crypto.importAndVerify).medianMs;
+const phalaMs = 1000 / phalaBest.opsPerSecond;
+console.log(
+  `  cold floor: OpenSSL signature work (10 verifications, 4 key imports) ${signatureMs.toFixed(3)} ms = ${(phalaMs / signatureMs).toFixed(1)}x at most`,
+);
+if (warmRatio < TARGET_RATIO) {
+  console.error(`below target: ${warmRatio.toFixed(1)}x < ${TARGET_RATIO}x`);
   process.exitCode = 1;
 }

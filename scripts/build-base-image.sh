@@ -36,6 +36,10 @@ if [ "$mode" = sgx ]; then
 fi
 
 sim_tag="${tag}-simulation"
+# One build at a time on this engine (parallel test files may all ask for the image).
+exec 9>"${TMPDIR:-/tmp}/msehome-build-base-image.lock"
+flock 9
+
 rootfs_tag="msehome/base-rootfs:${version}-simulation"
 node_bin="$(readlink -f "$(command -v node)")"
 shell_bin="$(readlink -f /bin/dash 2>/dev/null || readlink -f /bin/sh)"
@@ -59,6 +63,8 @@ if [ "$force" = 0 ] && [ "$(image_digest "$sim_tag")" = "$digest" ] && [ "$(imag
   exit 0
 fi
 
+previous_image="$(docker image inspect -f '{{.Id}}' "$sim_tag" 2>/dev/null || true)"
+previous_rootfs="$(docker image inspect -f '{{.Id}}' "$rootfs_tag" 2>/dev/null || true)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 started=$SECONDS
@@ -92,11 +98,23 @@ find "$context/runtime/dist" -name '*.test.js*' -delete
 cp -R docker/base/bin "$context/bin"
 cp docker/base/simulation.Dockerfile "$context/Dockerfile"
 
-docker build --quiet \
+# The legacy builder (no BuildKit needed offline) prints a deprecation notice: show output on failure only.
+if ! DOCKER_BUILDKIT=0 docker build --quiet \
   --build-arg ROOTFS_IMAGE="$rootfs_tag" \
   --build-arg MSEHOME_VERSION="$version" \
   --label msehome.base.digest="$digest" \
-  -t "$tag" -t "$sim_tag" "$context" >/dev/null
+  -t "$tag" -t "$sim_tag" "$context" >"$work/build.log" 2>&1; then
+  cat "$work/build.log" >&2
+  echo "build-base-image: docker build failed." >&2
+  exit 1
+fi
+
+# Drop the images this build replaced (refused, and kept, while a container still uses them).
+for old in "$previous_image" "$previous_rootfs"; do
+  if [ -n "$old" ] && [ -z "$(docker image inspect -f '{{join .RepoTags ","}}' "$old" 2>/dev/null)" ]; then
+    docker image rm "$old" >/dev/null 2>&1 || true
+  fi
+done
 
 size="$(docker image inspect -f '{{.Size}}' "$sim_tag")"
 echo "build-base-image: built ${tag} and ${sim_tag} (simulation only, $((size / 1000000)) MB) in $((SECONDS - started)) s." >&2

@@ -1,7 +1,7 @@
 // A parsed X.509 certificate with what verification asks of it: its public key, names, validity,
 // CA flag, PCK extension, and "is it signed by that issuer" (memoised per issuer).
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
-import { bytesKey, ContentCache } from "./cache.js";
+import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { certificateFields, keyUsageAllows, type CertificateFields } from "./certificateFields.js";
 import {
   children,
@@ -16,6 +16,7 @@ import {
 import { AttestationFormatError } from "./errors.js";
 import { parseSgxExtensionValue, OID_SGX_EXTENSION, type PckExtension } from "./pck.js";
 import { bytesEqual } from "./bytes.js";
+import { INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_SHA256 } from "./roots.js";
 
 // SubjectPublicKeyInfo prefix of an uncompressed P-256 key (id-ecPublicKey, prime256v1, BIT STRING 04).
 const P256_SPKI_PREFIX = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d03010703420004", "hex");
@@ -83,7 +84,6 @@ export class ParsedCertificate {
   private issuerCn: string | undefined;
   private ca: boolean | undefined;
   private readonly keyUsage = new Map<number, boolean>();
-  private readonly signedBy = new WeakMap<ParsedCertificate, boolean>();
 
   constructor(
     readonly der: Uint8Array,
@@ -158,14 +158,13 @@ export class ParsedCertificate {
 
   /** The issuer's subject is this certificate's issuer and its key verifies the signature. */
   isSignedBy(issuer: ParsedCertificate): boolean {
-    let ok = this.signedBy.get(issuer);
-    if (ok === undefined) {
-      ok =
+    return signatureChecks.get(
+      this,
+      issuer,
+      () =>
         bytesEqual(this.fields.issuer, issuer.fields.subject) &&
-        verifySignature(this.fields.signatureHash, this.fields.tbs, issuer.publicKey, this.fields.signature);
-      this.signedBy.set(issuer, ok);
-    }
-    return ok;
+        verifySignature(this.fields.signatureHash, this.fields.tbs, issuer.publicKey, this.fields.signature),
+    );
   }
 }
 
@@ -184,9 +183,27 @@ export function verifySignature(
   }
 }
 
+// "Certificate C verifies with issuer I's key", per pair of parsed certificates.
+const signatureChecks = new PairMemo<ParsedCertificate, ParsedCertificate, boolean>();
 const certificates = new ContentCache<ParsedCertificate>(512);
+let intelRoot: ParsedCertificate | undefined;
+
+/**
+ * The pinned Intel SGX Root CA, parsed once like any constant of the program. Its signature
+ * checks (its self-signature included) are memoised like any other and cleared with the caches.
+ */
+export function intelSgxRootCa(): ParsedCertificate {
+  if (!intelRoot) {
+    intelRoot = new ParsedCertificate(INTEL_SGX_ROOT_CA_DER, "Intel SGX Root CA");
+    if (intelRoot.fingerprint !== INTEL_SGX_ROOT_CA_SHA256) throw new Error("pinned root CA mismatch");
+  }
+  return intelRoot;
+}
 
 /** Parses a DER certificate, reusing the parse of identical bytes. */
 export function parseCertificate(der: Uint8Array, what = "certificate"): ParsedCertificate {
-  return certificates.get(bytesKey(der), () => new ParsedCertificate(der.slice(), what));
+  if (der.length === INTEL_SGX_ROOT_CA_DER.length && bytesEqual(der, INTEL_SGX_ROOT_CA_DER)) {
+    return intelSgxRootCa();
+  }
+  return certificates.get(bytesKey(der), () => new ParsedCertificate(ownedCopy(der), what));
 }

@@ -29,6 +29,8 @@ export interface CertificateFields {
   /** DER of tbsCertificate: the bytes the issuer signed. */
   tbs: Uint8Array;
   serialHex: string;
+  /** INTEGER contents of the serial number, as encoded. */
+  serial: Uint8Array;
   /** Raw DER of the issuer and subject Names (compared byte for byte, as Intel's QVL does). */
   issuer: Uint8Array;
   subject: Uint8Array;
@@ -98,6 +100,7 @@ export function certificateFields(der: Uint8Array, what = "certificate"): Certif
   return {
     tbs: whole(der, tbsElement!),
     serialHex: integerHex(valueOf(der, serial)),
+    serial: valueOf(der, serial),
     issuer: whole(der, issuer),
     subject: whole(der, subject),
     notBefore: decodeTime(der, validity[0]!, `${what} notBefore`),

@@ -1,6 +1,6 @@
 // A parsed X.509 CRL (RFC 5280 CertificateList): issuer, thisUpdate/nextUpdate, revoked serials,
 // and "is it signed by that CA" (memoised per issuer).
-import { bytesKey, ContentCache } from "./cache.js";
+import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { algorithmOid, bitStringBytes, ecdsaHashOf } from "./certificateFields.js";
 import { verifySignature, type ParsedCertificate } from "./certificate.js";
 import {
@@ -24,10 +24,11 @@ export class ParsedCrl {
   readonly issuer: Uint8Array;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date | undefined;
-  readonly revokedSerials: ReadonlySet<string>;
+  /** INTEGER contents of each revoked serial without leading zero bytes (views into `der`). */
+  private readonly revoked: Uint8Array[];
+  private revokedHex: ReadonlySet<string> | undefined;
   private readonly signatureHash: string | undefined;
   private readonly signature: Uint8Array;
-  private readonly signedBy = new WeakMap<ParsedCertificate, boolean>();
 
   constructor(
     readonly der: Uint8Array,
@@ -45,22 +46,32 @@ export class ParsedCrl {
       this.nextUpdate = decodeTime(der, next, `${what} nextUpdate`);
       i++;
     }
-    const revoked = new Set<string>();
+    const revoked: Uint8Array[] = [];
     const list = parts[i];
     if (list && list.tag === TAG_SEQUENCE) {
       for (const entry of children(der, list, what)) {
         const [serial] = children(der, expectTag(entry, TAG_SEQUENCE, `${what} entry`), what);
-        revoked.add(integerHex(valueOf(der, expectTag(serial, TAG_INTEGER, `${what} entry serial`))));
+        revoked.push(
+          withoutLeadingZeros(valueOf(der, expectTag(serial, TAG_INTEGER, `${what} entry serial`))),
+        );
       }
     }
-    this.revokedSerials = revoked;
+    this.revoked = revoked;
     this.tbs = whole(der, tbsElement!);
     this.signatureHash = ecdsaHashOf(algorithmOid(der, sigAlg!, `${what} signature algorithm`));
     this.signature = bitStringBytes(der, sigValue!, `${what} signature`);
   }
 
+  /** Revoked serial numbers as lowercase hex without leading zero bytes. */
+  get revokedSerials(): ReadonlySet<string> {
+    this.revokedHex ??= new Set(this.revoked.map(integerHex));
+    return this.revokedHex;
+  }
+
+  /** Is the certificate's serial listed? Compared as integers (leading zero bytes ignored). */
   isRevoked(certificate: ParsedCertificate): boolean {
-    return this.revokedSerials.has(certificate.fields.serialHex);
+    const serial = withoutLeadingZeros(certificate.fields.serial);
+    return this.revoked.some((entry) => bytesEqual(entry, serial));
   }
 
   /** Current at `time`: thisUpdate ≤ time ≤ nextUpdate (a CRL without nextUpdate never expires). */
@@ -69,16 +80,24 @@ export class ParsedCrl {
   }
 
   isSignedBy(issuer: ParsedCertificate): boolean {
-    let ok = this.signedBy.get(issuer);
-    if (ok === undefined) {
-      ok =
+    return signatureChecks.get(
+      this,
+      issuer,
+      () =>
         bytesEqual(this.issuer, issuer.fields.subject) &&
-        verifySignature(this.signatureHash, this.tbs, issuer.publicKey, this.signature);
-      this.signedBy.set(issuer, ok);
-    }
-    return ok;
+        verifySignature(this.signatureHash, this.tbs, issuer.publicKey, this.signature),
+    );
   }
 }
+
+function withoutLeadingZeros(integer: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < integer.length - 1 && integer[i] === 0) i++;
+  return integer.subarray(i);
+}
+
+// "CRL L verifies with issuer I's key", per pair of parsed objects.
+const signatureChecks = new PairMemo<ParsedCrl, ParsedCertificate, boolean>();
 
 // Keyed by the exact text or bytes; two maps, so no key is ever built by concatenation (a new
 // string would be re-hashed on every lookup).
@@ -91,5 +110,5 @@ export function parseCrl(text: string, what: string): ParsedCrl {
 }
 
 export function parseCrlDer(der: Uint8Array, what: string): ParsedCrl {
-  return crlsByDer.get(bytesKey(der), () => new ParsedCrl(der.slice(), what));
+  return crlsByDer.get(bytesKey(der), () => new ParsedCrl(ownedCopy(der), what));
 }

@@ -95,17 +95,18 @@ export function whole(bytes: Uint8Array, element: DerElement): Uint8Array {
 }
 
 export function decodeOid(value: Uint8Array): string {
-  const parts: number[] = [];
+  let text = "";
   let n = 0;
   for (let i = 0; i < value.length; i++) {
-    n = n * 128 + (value[i]! & 0x7f);
-    if ((value[i]! & 0x80) === 0) {
-      if (parts.length === 0) parts.push(n < 80 ? Math.floor(n / 40) : 2, n < 80 ? n % 40 : n - 80);
-      else parts.push(n);
+    const byte = value[i]!;
+    n = n * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      if (text === "") text = n < 80 ? `${Math.floor(n / 40)}.${n % 40}` : `2.${n - 80}`;
+      else text += `.${n}`;
       n = 0;
     }
   }
-  return parts.join(".");
+  return text;
 }
 
 /** Non-negative INTEGER as a number (SVNs, enumerations); larger values are rejected. */
@@ -125,22 +126,35 @@ export function integerHex(value: Uint8Array): string {
   return Buffer.from(value.subarray(i)).toString("hex");
 }
 
-/** UTCTime or GeneralizedTime (DER: UTC, seconds, trailing Z). */
-export function decodeTime(bytes: Uint8Array, element: DerElement, what: string): Date {
-  const text = Buffer.from(valueOf(bytes, element)).toString("latin1");
-  let match: RegExpExecArray | null;
-  let year: number;
-  if (element.tag === TAG_UTC_TIME && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
-    const yy = Number(match[1]);
-    year = yy < 50 ? 2000 + yy : 1900 + yy;
-  } else if (
-    element.tag === TAG_GENERALIZED_TIME &&
-    (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))
-  ) {
-    year = Number(match[1]);
-  } else {
-    throw new AttestationFormatError(`${what}: "${text}" is not a DER time`);
+/** The decimal number written in `count` ASCII digits at `start`, or -1 if one is not a digit. */
+function asciiDigits(value: Uint8Array, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = value[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
   }
-  const [, , mo, d, h, mi, s] = match.map(Number) as number[];
-  return new Date(Date.UTC(year, mo! - 1, d!, h!, mi!, s!));
+  return n;
+}
+
+/**
+ * UTCTime (YYMMDDhhmmssZ) or GeneralizedTime (YYYYMMDDhhmmssZ) as DER requires them: UTC, whole
+ * seconds, trailing Z. Read digit by digit from the bytes (certificates and CRLs carry many).
+ */
+export function decodeTime(bytes: Uint8Array, element: DerElement, what: string): Date {
+  const value = valueOf(bytes, element);
+  const y = element.tag === TAG_UTC_TIME ? 2 : element.tag === TAG_GENERALIZED_TIME ? 4 : 0;
+  if (y !== 0 && value.length === y + 11 && value[y + 10] === 0x5a) {
+    let year = asciiDigits(value, 0, y);
+    const month = asciiDigits(value, y, 2);
+    const day = asciiDigits(value, y + 2, 2);
+    const hour = asciiDigits(value, y + 4, 2);
+    const minute = asciiDigits(value, y + 6, 2);
+    const second = asciiDigits(value, y + 8, 2);
+    if (Math.min(year, month, day, hour, minute, second) >= 0) {
+      if (y === 2) year = year < 50 ? 2000 + year : 1900 + year;
+      return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    }
+  }
+  throw new AttestationFormatError(`${what}: "${Buffer.from(value).toString("latin1")}" is not a DER time`);
 }

@@ -1,7 +1,6 @@
 // Intel enclave identity v2 (the QE identity PCCS serves): which MRSIGNER, ISVPRODID, MISCSELECT
 // and ATTRIBUTES (under masks) the quoting enclave must have, and the TCB status of each ISVSVN.
-import { z } from "zod";
-import { AttestationFormatError } from "./errors.js";
+import { JsonFields } from "./jsonFields.js";
 
 export interface EnclaveIdentityTcbLevel {
   isvSvn: number;
@@ -25,63 +24,44 @@ export interface EnclaveIdentity {
   tcbLevels: EnclaveIdentityTcbLevel[];
 }
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "an ISO 8601 UTC date");
-const hex = (bytes: number) =>
-  z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `${bytes} bytes of hex`);
-
-const schema = z.object({
-  id: z.enum(["QE", "QVE", "TD_QE"]),
-  version: z.literal(2),
-  issueDate: isoDate,
-  nextUpdate: isoDate,
-  tcbEvaluationDataNumber: z.number().int().min(0),
-  miscselect: hex(4),
-  miscselectMask: hex(4),
-  attributes: hex(16),
-  attributesMask: hex(16),
-  mrsigner: hex(32),
-  isvprodid: z.number().int().min(0).max(0xffff),
-  tcbLevels: z
-    .array(
-      z.object({
-        tcb: z.object({ isvsvn: z.number().int().min(0).max(0xffff) }),
-        tcbDate: isoDate,
-        tcbStatus: z.string(),
-        advisoryIDs: z.array(z.string()).optional(),
-      }),
-    )
-    .min(1),
-});
+const fields = new JsonFields("QE identity is not an enclave identity v2 object");
+const IDENTITY_IDS = new Set(["QE", "QVE", "TD_QE"]);
 
 const bytes = (hexText: string): Uint8Array => new Uint8Array(Buffer.from(hexText, "hex"));
+// The hex lists the bytes as they sit in the report, so it reads as a little-endian u32
+// (Intel's QVL swaps the bytes it parses the same way).
+const littleEndianU32 = (hexText: string): number => Buffer.from(hexText, "hex").readUInt32LE(0);
 
+/** Reads a parsed `enclaveIdentity` object (version 2). Unknown members are ignored. */
 export function parseEnclaveIdentity(value: unknown): EnclaveIdentity {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new AttestationFormatError(
-      `QE identity is not an enclave identity v2 object: ${z.prettifyError(result.error)}`,
-    );
-  }
-  const identity = result.data;
+  const identity = fields.object(value, "enclaveIdentity");
+  const id = fields.string(identity.id, "id");
+  if (!IDENTITY_IDS.has(id)) return fields.fail("id", `one of ${[...IDENTITY_IDS].join(", ")}`, id);
+  if (identity.version !== 2) return fields.fail("version", "2", identity.version);
   return {
-    id: identity.id,
-    version: identity.version,
-    issueDate: new Date(identity.issueDate),
-    nextUpdate: new Date(identity.nextUpdate),
-    tcbEvaluationDataNumber: identity.tcbEvaluationDataNumber,
-    // The hex lists the bytes as they sit in the report, so it reads as a little-endian u32
-    // (Intel's QVL swaps the bytes it parses the same way).
-    miscselect: Buffer.from(identity.miscselect, "hex").readUInt32LE(0),
-    miscselectMask: Buffer.from(identity.miscselectMask, "hex").readUInt32LE(0),
-    attributes: bytes(identity.attributes),
-    attributesMask: bytes(identity.attributesMask),
-    mrsigner: bytes(identity.mrsigner),
-    isvProdId: identity.isvprodid,
-    tcbLevels: identity.tcbLevels.map((level) => ({
-      isvSvn: level.tcb.isvsvn,
-      tcbDate: level.tcbDate,
-      tcbStatus: level.tcbStatus,
-      advisoryIds: level.advisoryIDs ?? [],
-    })),
+    id,
+    version: 2,
+    issueDate: fields.isoDate(identity.issueDate, "issueDate"),
+    nextUpdate: fields.isoDate(identity.nextUpdate, "nextUpdate"),
+    tcbEvaluationDataNumber: fields.integer(identity.tcbEvaluationDataNumber, "tcbEvaluationDataNumber", 0),
+    miscselect: littleEndianU32(fields.hex(identity.miscselect, "miscselect", 4)),
+    miscselectMask: littleEndianU32(fields.hex(identity.miscselectMask, "miscselectMask", 4)),
+    attributes: bytes(fields.hex(identity.attributes, "attributes", 16)),
+    attributesMask: bytes(fields.hex(identity.attributesMask, "attributesMask", 16)),
+    mrsigner: bytes(fields.hex(identity.mrsigner, "mrsigner", 32)),
+    isvProdId: fields.integer(identity.isvprodid, "isvprodid", 0, 0xffff),
+    tcbLevels: fields
+      .array(identity.tcbLevels, "tcbLevels", { min: 1 })
+      .map((item, i): EnclaveIdentityTcbLevel => {
+        const path = `tcbLevels[${i}]`;
+        const level = fields.object(item, path);
+        const tcb = fields.object(level.tcb, `${path}.tcb`);
+        return {
+          isvSvn: fields.integer(tcb.isvsvn, `${path}.tcb.isvsvn`, 0, 0xffff),
+          tcbDate: fields.isoDateText(level.tcbDate, `${path}.tcbDate`),
+          tcbStatus: fields.string(level.tcbStatus, `${path}.tcbStatus`),
+          advisoryIds: fields.optionalStrings(level.advisoryIDs, `${path}.advisoryIDs`),
+        };
+      }),
   };
 }

@@ -34,6 +34,8 @@ export const OID_SGX_CONFIGURATION_DYNAMIC_PLATFORM = `${OID_SGX_CONFIGURATION}.
 export const OID_SGX_CONFIGURATION_CACHED_KEYS = `${OID_SGX_CONFIGURATION}.2`;
 export const OID_SGX_CONFIGURATION_SMT_ENABLED = `${OID_SGX_CONFIGURATION}.3`;
 
+const OID_SGX_TCB_COMPONENTS = Array.from({ length: 16 }, (_, i) => `${OID_SGX_TCB}.${i + 1}`);
+
 /** SGX type: 0 Standard, 1 Scalable, 2 Scalable with integrity. */
 export type SgxType = "Standard" | "Scalable" | "ScalableWithIntegrity";
 const SGX_TYPES: readonly SgxType[] = ["Standard", "Scalable", "ScalableWithIntegrity"];
@@ -118,7 +120,7 @@ export function parseSgxExtensionValue(der: Uint8Array): PckExtension {
   const componentSvns: number[] = [];
   for (let i = 1; i <= 16; i++) {
     const what = `TCB component ${i}`;
-    componentSvns.push(svn(der, required(tcb, `${OID_SGX_TCB}.${i}`, what), what, 255));
+    componentSvns.push(svn(der, required(tcb, OID_SGX_TCB_COMPONENTS[i - 1]!, what), what, 255));
   }
   const typeElement = expectTag(required(top, OID_SGX_TYPE, "SGX type"), TAG_ENUMERATED, "SGX type");
   const typeValue = decodeSmallInteger(valueOf(der, typeElement), "SGX type");

@@ -1,22 +1,59 @@
 // PEM text ⇄ DER bytes, for certificates, CRLs and keys.
 import { AttestationFormatError } from "./errors.js";
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
 export interface PemBlock {
   label: string;
   der: Uint8Array;
 }
 
-/** Every PEM block of `text`, in order. Base64 bodies must be well-formed. */
+const BEGIN = "-----BEGIN ";
+const DASHES = "-----";
+
+// Base64 alphabet with whitespace anywhere, then at most two "=" at the end.
+const BASE64_BODY = /^[A-Za-z0-9+/\s]*(?:=\s*){0,2}$/;
+const WHITESPACE = /\s/g;
+
+/** Is the base64 body strictly well-formed: alphabet, final padding, a whole number of 4-char groups? */
+function isStrictBase64(body: string): boolean {
+  if (!BASE64_BODY.test(body)) return false;
+  const whitespace = body.match(WHITESPACE)?.length ?? 0;
+  return (body.length - whitespace) % 4 === 0;
+}
+
+/**
+ * Every PEM block of `text`, in order (text between blocks is ignored). Base64 bodies must be
+ * well-formed; a block without its END line is not a block. Blocks are found with indexOf rather
+ * than one large regular expression: PEM chains are decoded on every cold verification.
+ */
 export function pemBlocks(text: string, what = "PEM text"): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(PEM_BLOCK)) {
-    const body = match[2]!.replace(/\s+/g, "");
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
-      throw new AttestationFormatError(`${what}: a ${match[1]} block is not valid base64`);
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf(BEGIN, from);
+    if (begin < 0) break;
+    const labelStart = begin + BEGIN.length;
+    const labelEnd = text.indexOf(DASHES, labelStart);
+    if (labelEnd < 0) break;
+    const label = text.slice(labelStart, labelEnd);
+    if (!/^[A-Z0-9 ]+$/.test(label)) {
+      from = labelStart;
+      continue;
     }
-    blocks.push({ label: match[1]!, der: new Uint8Array(Buffer.from(body, "base64")) });
+    const bodyStart = labelEnd + DASHES.length;
+    const endLine = `-----END ${label}-----`;
+    const bodyEnd = text.indexOf(endLine, bodyStart);
+    if (bodyEnd < 0) {
+      from = labelStart;
+      continue;
+    }
+    const body = text.slice(bodyStart, bodyEnd);
+    if (!isStrictBase64(body)) {
+      throw new AttestationFormatError(`${what}: a ${label} block is not valid base64`);
+    }
+    // Node's decoder skips the line breaks; the check above made sure nothing else is skipped.
+    // A standalone copy, not a view into Buffer's shared pool.
+    blocks.push({ label, der: new Uint8Array(Buffer.from(body, "base64")) });
+    from = bodyEnd + endLine.length;
   }
   return blocks;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  certificationChainDers,
   certificationChainPems,
   parseQuote,
   parseReportBody,
@@ -45,6 +46,15 @@ describe("parseQuote on the intel-sgx-ra hardware quote", () => {
     const root = new X509Certificate(pems[2]!);
     expect(createHash("sha256").update(root.raw).digest("hex")).toBe(
       "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3",
+    );
+  });
+
+  it("decodes the same chain straight to DER, and refuses other certification data types", () => {
+    const ders = certificationChainDers(quote.signatureData.certificationData);
+    const pems = certificationChainPems(quote.signatureData.certificationData);
+    expect(ders.map((d) => Buffer.from(d))).toEqual(pems.map((p) => new X509Certificate(p).raw));
+    expect(() => certificationChainDers({ type: 6, data: new Uint8Array(0) })).toThrow(
+      "certification data type 6 is not supported",
     );
   });
 

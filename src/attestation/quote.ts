@@ -8,6 +8,7 @@
 //   ‖ certification data type (2) ‖ certification data size (4) ‖ certification data
 import { AttestationFormatError } from "./errors.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
+import { pemBlocks } from "./pem.js";
 
 export const QUOTE_HEADER_SIZE = 48;
 export const REPORT_BODY_SIZE = 384;
@@ -258,6 +259,19 @@ export function certificationChainPems(data: QeCertificationData): string[] {
   }
   const text = Buffer.from(data.data).toString("latin1");
   return [...text.matchAll(PEM_CERTIFICATE)].map((m) => `${m[0]}\n`);
+}
+
+/** The DER certificates of type-5 certification data, in quote order (leaf first), decoded in one pass. */
+export function certificationChainDers(data: QeCertificationData): Uint8Array[] {
+  if (data.type !== CERTIFICATION_DATA_PCK_CERT_CHAIN) {
+    throw new AttestationFormatError(
+      `certification data type ${data.type} is not supported (only 5, the PCK certificate chain)`,
+    );
+  }
+  const text = Buffer.from(data.data.buffer, data.data.byteOffset, data.data.byteLength).toString("latin1");
+  return pemBlocks(text, "quote certification data")
+    .filter((b) => b.label === "CERTIFICATE")
+    .map((b) => b.der);
 }
 
 /** Decoded ATTRIBUTES: flags and XFRM, with the bits a verifier cares about. */

@@ -19,6 +19,32 @@ describe("parseSignedJson", () => {
     expect(signed.value).toEqual({ b: 1, a: 'x"}' });
   });
 
+  it("gives the same result for the served layout and for any other layout", () => {
+    const sig = "cd".repeat(64);
+    const inner = '{"a":[1,{"b":"}"}],"c":"x\\"y"}';
+    const expected = { signedText: inner, value: JSON.parse(inner) as unknown };
+    for (const body of [
+      `{"tcbInfo":${inner},"signature":"${sig}"}`, // as PCCS serves it
+      `{"signature":"${sig}","tcbInfo":${inner}}`,
+      `{"tcbInfo": ${inner} ,"signature":"${sig}"}`, // whitespace is not part of the signed text
+      `{"tcbInfo":${inner},"note":1,"signature":"${sig}"}`,
+    ]) {
+      const signed = parseSignedJson(body, "tcbInfo", "TCB info");
+      expect({ signedText: signed.signedText, value: signed.value }, body).toEqual(expected);
+      expect(Buffer.from(signed.signature).toString("hex")).toBe(sig);
+    }
+  });
+
+  it("does not mistake two members for one in a served-like layout", () => {
+    const sig = "cd".repeat(64);
+    expect(() => parseSignedJson(`{"tcbInfo":{"a":1}x,"signature":"${sig}"}`, "tcbInfo", "TCB info")).toThrow(
+      /TCB info is not a JSON object/,
+    );
+    expect(() =>
+      parseSignedJson(`{"tcbInfo":{"a":1},"tcbInfo":{"b":2},"signature":"${sig}"}`, "tcbInfo", "TCB info"),
+    ).toThrow(/"tcbInfo" appears twice/);
+  });
+
   it("names what is wrong", () => {
     expect(() => parseSignedJson('{"tcbInfo":{}}', "tcbInfo", "TCB info")).toThrow(
       'TCB info has no "signature" member',

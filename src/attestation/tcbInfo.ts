@@ -1,7 +1,6 @@
 // Intel TCB info (versions 2 and 3, SGX): the platform TCB levels of one FMSPC, as PCCS serves
 // them. Parsed into one typed shape whatever the version.
-import { z } from "zod";
-import { AttestationFormatError } from "./errors.js";
+import { JsonFields, type JsonObject } from "./jsonFields.js";
 
 export const TCB_STATUSES = [
   "UpToDate",
@@ -39,95 +38,59 @@ export interface TcbInfo {
   tcbLevels: TcbLevel[];
 }
 
-const svn = z.number().int().min(0).max(255);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "an ISO 8601 UTC date");
-const hex = (bytes: number) =>
-  z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `${bytes} bytes of hex`);
+const fields = new JsonFields("TCB info is not a TCB info v2 or v3 object");
 
-const levelCommon = {
-  tcbDate: isoDate,
-  tcbStatus: z.string(),
-  advisoryIDs: z.array(z.string()).optional(),
-};
+// Version 2 names the 16 component SVNs sgxtcbcomp01svn … sgxtcbcomp16svn.
+const V2_COMPONENT_KEYS = Array.from(
+  { length: 16 },
+  (_, i) => `sgxtcbcomp${String(i + 1).padStart(2, "0")}svn`,
+);
 
-const v2Tcb = z.object({
-  sgxtcbcomp01svn: svn,
-  sgxtcbcomp02svn: svn,
-  sgxtcbcomp03svn: svn,
-  sgxtcbcomp04svn: svn,
-  sgxtcbcomp05svn: svn,
-  sgxtcbcomp06svn: svn,
-  sgxtcbcomp07svn: svn,
-  sgxtcbcomp08svn: svn,
-  sgxtcbcomp09svn: svn,
-  sgxtcbcomp10svn: svn,
-  sgxtcbcomp11svn: svn,
-  sgxtcbcomp12svn: svn,
-  sgxtcbcomp13svn: svn,
-  sgxtcbcomp14svn: svn,
-  sgxtcbcomp15svn: svn,
-  sgxtcbcomp16svn: svn,
-  pcesvn: z.number().int().min(0).max(0xffff),
-});
-
-const v3Tcb = z.object({
-  sgxtcbcomponents: z.array(z.object({ svn })).length(16),
-  pcesvn: z.number().int().min(0).max(0xffff),
-});
-
-const common = {
-  issueDate: isoDate,
-  nextUpdate: isoDate,
-  fmspc: hex(6),
-  pceId: hex(2),
-  tcbType: z.number().int(),
-  tcbEvaluationDataNumber: z.number().int().min(0),
-};
-
-const v2Schema = z.object({
-  ...common,
-  version: z.literal(2),
-  tcbLevels: z.array(z.object({ ...levelCommon, tcb: v2Tcb })).min(1),
-});
-
-const v3Schema = z.object({
-  ...common,
-  id: z.string(),
-  version: z.literal(3),
-  tcbLevels: z.array(z.object({ ...levelCommon, tcb: v3Tcb })).min(1),
-});
-
-const schema = z.discriminatedUnion("version", [v2Schema, v3Schema]);
-
-export function parseTcbInfo(value: unknown): TcbInfo {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new AttestationFormatError(
-      `TCB info is not a TCB info v2 or v3 object: ${z.prettifyError(result.error)}`,
-    );
+function componentSvns(version: 2 | 3, tcb: JsonObject, path: string): number[] {
+  const svns: number[] = new Array<number>(16);
+  if (version === 2) {
+    for (let i = 0; i < 16; i++) {
+      const key = V2_COMPONENT_KEYS[i]!;
+      svns[i] = fields.integer(tcb[key], `${path}.${key}`, 0, 255);
+    }
+  } else {
+    const list = fields.array(tcb.sgxtcbcomponents, `${path}.sgxtcbcomponents`, { exactly: 16 });
+    for (let i = 0; i < 16; i++) {
+      const component = fields.object(list[i], `${path}.sgxtcbcomponents[${i}]`);
+      svns[i] = fields.integer(component.svn, `${path}.sgxtcbcomponents[${i}].svn`, 0, 255);
+    }
   }
-  const info = result.data;
+  return svns;
+}
+
+/**
+ * Reads a parsed `tcbInfo` object (v2: 16 named component SVNs; v3: an `id` and a list of 16
+ * components). Unknown members are ignored, as Intel adds informative ones.
+ */
+export function parseTcbInfo(value: unknown): TcbInfo {
+  const info = fields.object(value, "tcbInfo");
+  const version = info.version;
+  if (version !== 2 && version !== 3) return fields.fail("version", "2 or 3", version);
   return {
-    id: info.version === 3 ? info.id : "SGX",
-    version: info.version,
-    issueDate: new Date(info.issueDate),
-    nextUpdate: new Date(info.nextUpdate),
-    fmspc: info.fmspc.toLowerCase(),
-    pceId: info.pceId.toLowerCase(),
-    tcbType: info.tcbType,
-    tcbEvaluationDataNumber: info.tcbEvaluationDataNumber,
-    tcbLevels: info.tcbLevels.map((level) => ({
-      componentSvns:
-        "sgxtcbcomponents" in level.tcb
-          ? level.tcb.sgxtcbcomponents.map((c) => c.svn)
-          : Array.from({ length: 16 }, (_, i) => {
-              const key = `sgxtcbcomp${String(i + 1).padStart(2, "0")}svn` as keyof z.infer<typeof v2Tcb>;
-              return (level.tcb as z.infer<typeof v2Tcb>)[key];
-            }),
-      pceSvn: level.tcb.pcesvn,
-      tcbDate: level.tcbDate,
-      tcbStatus: level.tcbStatus,
-      advisoryIds: level.advisoryIDs ?? [],
-    })),
+    id: version === 3 ? fields.string(info.id, "id") : "SGX",
+    version,
+    issueDate: fields.isoDate(info.issueDate, "issueDate"),
+    nextUpdate: fields.isoDate(info.nextUpdate, "nextUpdate"),
+    fmspc: fields.hex(info.fmspc, "fmspc", 6).toLowerCase(),
+    pceId: fields.hex(info.pceId, "pceId", 2).toLowerCase(),
+    tcbType: fields.integer(info.tcbType, "tcbType", Number.MIN_SAFE_INTEGER),
+    tcbEvaluationDataNumber: fields.integer(info.tcbEvaluationDataNumber, "tcbEvaluationDataNumber", 0),
+    tcbLevels: fields.array(info.tcbLevels, "tcbLevels", { min: 1 }).map((item, i): TcbLevel => {
+      const path = `tcbLevels[${i}]`;
+      const level = fields.object(item, path);
+      const tcb = fields.object(level.tcb, `${path}.tcb`);
+      return {
+        componentSvns: componentSvns(version, tcb, `${path}.tcb`),
+        pceSvn: fields.integer(tcb.pcesvn, `${path}.tcb.pcesvn`, 0, 0xffff),
+        tcbDate: fields.isoDateText(level.tcbDate, `${path}.tcbDate`),
+        tcbStatus: fields.string(level.tcbStatus, `${path}.tcbStatus`),
+        advisoryIds: fields.optionalStrings(level.advisoryIDs, `${path}.advisoryIDs`),
+      };
+    }),
   };
 }

@@ -4,7 +4,7 @@
 // policy layer decides what is acceptable.
 import { createHash, verify as verifySignatureRaw, type KeyObject } from "node:crypto";
 import { bytesEqual, toHex } from "./bytes.js";
-import { bytesKey, ContentCache } from "./cache.js";
+import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { p256PublicKey, parseCertificate, type ParsedCertificate } from "./certificate.js";
 import type { Collateral } from "./collateral.js";
 import { parseCrl, type ParsedCrl } from "./crl.js";
@@ -13,7 +13,7 @@ import { AttestationFormatError } from "./errors.js";
 import type { PckExtension } from "./pck.js";
 import { certificatesFromPem } from "./pem.js";
 import {
-  certificationChainPems,
+  certificationChainDers,
   parseQuote,
   quoteSignedBytes,
   QUOTE_HEADER_SIZE,
@@ -141,13 +141,30 @@ export interface VerifyQuoteOptions {
 interface ParsedSigned<T> {
   signed: SignedJson;
   value: T;
-  verifiedBy: WeakMap<ParsedCertificate, boolean>;
 }
 const chains = new ContentCache<ParsedCertificate[]>(128);
 const quoteChains = new ContentCache<ParsedCertificate[]>(256);
 const tcbInfos = new ContentCache<ParsedSigned<TcbInfo>>(64);
 const qeIdentities = new ContentCache<ParsedSigned<EnclaveIdentity>>(64);
 const attestationKeys = new ContentCache<KeyObject>(256);
+
+// The QE report and its signature are the same in every quote one platform produces (they certify
+// the attestation key, not the application enclave), so their check is memoised like collateral:
+// keyed on the exact report (fixed size) and signature bytes, and on the parsed PCK certificate.
+interface SignedBytes {
+  data: Uint8Array;
+  signature: Uint8Array;
+}
+const qeReports = new ContentCache<SignedBytes>(256);
+const qeReportChecks = new PairMemo<SignedBytes, ParsedCertificate, boolean>();
+
+function qeReportVerifies(report: Uint8Array, signature: Uint8Array, pck: ParsedCertificate): boolean {
+  const signed = qeReports.get(bytesKey(report) + bytesKey(signature), () => ({
+    data: ownedCopy(report),
+    signature: ownedCopy(signature),
+  }));
+  return qeReportChecks.get(signed, pck, () => ecdsaP1363(signed.data, pck.publicKey, signed.signature));
+}
 
 function parseChain(text: string, what: string): ParsedCertificate[] {
   return chains.get(text, () =>
@@ -164,17 +181,17 @@ function parseSigned<T>(
 ): ParsedSigned<T> {
   return cache.get(body, () => {
     const signed = parseSignedJson(body, key, what);
-    return { signed, value: parse(signed.value), verifiedBy: new WeakMap() };
+    return { signed, value: parse(signed.value) };
   });
 }
 
+// "This signed JSON verifies with that certificate's key", per pair of parsed objects.
+const signedJsonChecks = new PairMemo<ParsedSigned<unknown>, ParsedCertificate, boolean>();
+
 function signedJsonVerifies<T>(parsed: ParsedSigned<T>, signer: ParsedCertificate): boolean {
-  let ok = parsed.verifiedBy.get(signer);
-  if (ok === undefined) {
-    ok = ecdsaP1363(Buffer.from(parsed.signed.signedText, "utf8"), signer.publicKey, parsed.signed.signature);
-    parsed.verifiedBy.set(signer, ok);
-  }
-  return ok;
+  return signedJsonChecks.get(parsed, signer, () =>
+    ecdsaP1363(Buffer.from(parsed.signed.signedText, "utf8"), signer.publicKey, parsed.signed.signature),
+  );
 }
 
 function ecdsaP1363(data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
@@ -351,8 +368,14 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
   const anchor = resolveAnchor(options.trustedRoot, mode);
   const collateral = options.collateral;
   const checks = new Checks();
-  const validity = new Map<string, CollateralValidity>();
-  const addValidity = (key: string, name: string, notBefore: Date, notAfter: Date | undefined): void => {
+  // Keyed by item: a certificate by its parsed object (identical bytes give the same object).
+  const validity = new Map<string | ParsedCertificate, CollateralValidity>();
+  const addValidity = (
+    key: string | ParsedCertificate,
+    name: string,
+    notBefore: Date,
+    notAfter: Date | undefined,
+  ): void => {
     if (validity.has(key)) return;
     validity.set(key, {
       name,
@@ -363,7 +386,7 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
   };
   const addCertValidity = (cert: ParsedCertificate, role: string): void =>
     addValidity(
-      `cert:${cert.fingerprint}`,
+      cert,
       `${role} certificate ${describeCert(cert)}`,
       cert.fields.notBefore,
       cert.fields.notAfter,
@@ -391,12 +414,7 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
       }
       const certData = quote.signatureData.certificationData;
       pckChain = quoteChains.get(bytesKey(certData.data), () =>
-        certificationChainPems(certData).map((pem, i) =>
-          parseCertificate(
-            certificatesFromPem(pem, "quote certification data")[0]!,
-            `quote PCK chain #${i + 1}`,
-          ),
-        ),
+        certificationChainDers(certData).map((der, i) => parseCertificate(der, `quote PCK chain #${i + 1}`)),
       );
       return undefined;
     },
@@ -565,7 +583,7 @@ export function verifyQuote(options: VerifyQuoteOptions): VerificationReport {
 
   // 6. The QE report, signed by the PCK key, binds the attestation key and QE auth data.
   checks.run(CHECKS.qeReportSignature, [CHECKS.pckCertificates], "QE report signed by the PCK key", () =>
-    ecdsaP1363(qeReportBytes!, leaf!.publicKey, quote!.signatureData.qeReportSignature)
+    qeReportVerifies(qeReportBytes!, quote!.signatureData.qeReportSignature, leaf!)
       ? undefined
       : "the QE report signature does not verify with the PCK certificate's key",
   );

@@ -59,6 +59,10 @@ export async function runContainer(
 ): Promise<void> {
   const layout = options.layout ?? CONTAINER_LAYOUT;
   const write = options.write ?? ((text: string) => process.stdout.write(text));
+  if (argv.includes("--help") || argv.includes("-h")) {
+    write(`${RUN_USAGE}\n`);
+    return;
+  }
   let args: LaunchArguments;
   try {
     args = parseLaunchArguments(argv);

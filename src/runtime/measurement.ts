@@ -77,7 +77,9 @@ async function treeLines(section: string, root: string): Promise<string[]> {
   const hashes = await mapLimited(files, 16, async ({ path: relative, size }) => {
     const file = path.join(root, relative);
     if (size > WHOLE_READ_LIMIT) return sha256File(file);
-    return createHash("sha256").update(await readFile(file)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
   });
   files.forEach(({ path: relative }, index) => {
     entries.push({ path: relative, line: `${section} ${JSON.stringify(relative)} ${hashes[index]}` });

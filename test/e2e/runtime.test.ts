@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { mrsignerFromPublicKey } from "../../src/attestation/mrsigner.js";
 import { PccsClient } from "../../src/attestation/pccs.js";
 import { parseQuote } from "../../src/attestation/quote.js";
@@ -40,12 +41,10 @@ import {
   type AppContainerInputs,
 } from "../support/appContainer.js";
 import { ensureBaseImage } from "../support/baseImage.js";
-import { dockerEngine } from "../support/docker.js";
+import { describeDocker, testEngine } from "../support/docker.js";
 
-const engine = await dockerEngine();
-const docker = engine.docker;
-
-describe.runIf(engine.available)("app container (simulation)", () => {
+describeDocker("app container (simulation)", () => {
+  let docker: Docker;
   let work: string;
   let inputs: AppContainerInputs;
   let platform: Platform;
@@ -63,6 +62,7 @@ describe.runIf(engine.available)("app container (simulation)", () => {
   let dryRunMeasurement: string;
 
   beforeAll(async () => {
+    docker = testEngine().api;
     const image = await ensureBaseImage();
     work = await mkdtemp(path.join(tmpdir(), "msehome-e2e-runtime-"));
     const scaffolded = await scaffold("e2eapp", { parentDir: work });

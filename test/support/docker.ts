@@ -3,7 +3,6 @@ import { openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Docker from "dockerode";
 import { describe, it } from "vitest";
 import { DockerEngine } from "../../src/docker/engine.js";
 
@@ -87,32 +86,4 @@ export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_00
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-}
-
-/** The dockerode client and whether an engine answered, for suites that drive dockerode directly. */
-export interface DockerClient {
-  available: boolean;
-  docker: Docker;
-}
-
-let cachedClient: Promise<DockerClient> | undefined;
-
-/**
- * Pings the engine (DOCKER_HOST honoured) once per test file: with CI=true an unreachable engine
- * fails the run; locally the caller skips, announced by one loud line.
- */
-export function dockerEngine(): Promise<DockerClient> {
-  cachedClient ??= (async () => {
-    const docker = new Docker();
-    try {
-      await docker.ping();
-      return { available: true, docker };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (required) throw new Error(`CI runs the Docker tests, but no Docker engine answers (${reason})`);
-      announceSkip(reason);
-      return { available: false, docker };
-    }
-  })();
-  return cachedClient;
 }
