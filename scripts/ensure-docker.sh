@@ -27,13 +27,28 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
-if ! engine_answers; then
-  echo "ensure-docker: starting dockerd in the background (log: /var/log/msehome-dockerd.log)..." >&2
-  nohup dockerd >/var/log/msehome-dockerd.log 2>&1 &
+# Starts dockerd with the given extra flags and waits up to 60 s for it to answer.
+# Returns 0 when it answers, 2 when it exited, 1 when it still runs without answering.
+start_dockerd() {
+  echo "ensure-docker: starting dockerd $* in the background (log: /var/log/msehome-dockerd.log)..." >&2
+  nohup dockerd "$@" >>/var/log/msehome-dockerd.log 2>&1 &
+  local pid=$!
   for _ in $(seq 1 60); do
-    engine_answers && break
+    engine_answers && return 0
+    kill -0 "$pid" 2>/dev/null || return 2
     sleep 1
   done
+  return 1
+}
+
+if ! engine_answers; then
+  # Inside a container without netfilter, dockerd cannot program iptables: retry without it
+  # (published ports then go through docker-proxy, which is all msehome needs).
+  status=0
+  start_dockerd || status=$?
+  if [ "$status" = 2 ]; then
+    start_dockerd --iptables=false --ip6tables=false || true
+  fi
 fi
 
 if ! engine_answers; then

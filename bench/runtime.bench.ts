@@ -1,0 +1,103 @@
+// Figures of the app container in simulation: base image size, time from container start to the
+// configuration server answering, and from the accepted POST to the app answering its healthcheck.
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseQuote } from "../src/attestation/quote.js";
+import { enclavePublicKeyFromReportData, extractQuoteFromCertificate } from "../src/attestation/ratls.js";
+import { sealBox } from "../src/crypto/sealedBox.js";
+import { serializeConfigurationPayload } from "../src/model/configurationPayload.js";
+import { tarDirectory } from "../src/package/tarWriter.js";
+import { scaffold } from "../src/provider/scaffold.js";
+import { initPlatform } from "../src/simulation/platform.js";
+import {
+  httpsRequest,
+  launchArgs,
+  startAppContainer,
+  waitFor,
+  type AppContainer,
+} from "../test/support/appContainer.js";
+import { ensureBaseImage } from "../test/support/baseImage.js";
+import { dockerEngine } from "../test/support/docker.js";
+
+const RUNS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+const engine = await dockerEngine();
+if (!engine.available) {
+  console.log("runtime: skipped (no Docker engine)");
+  process.exit(0);
+}
+const image = await ensureBaseImage();
+const size = (await engine.docker.getImage(image).inspect()).Size;
+console.log(`base image ${image}: ${(size / 1e6).toFixed(1)} MB`);
+
+const work = await mkdtemp(path.join(tmpdir(), "msehome-bench-runtime-"));
+const containers: AppContainer[] = [];
+try {
+  const app = await scaffold("benchapp", { parentDir: work });
+  const appTar = path.join(work, "app.tar");
+  await tarDirectory(path.join(app.directory, "mse_src"), appTar);
+  const sealedSecrets = await readFile(path.join(app.directory, "secrets_to_seal.json"));
+  const secrets = JSON.parse(await readFile(path.join(app.directory, "secrets.json"), "utf8")) as unknown;
+  const signerKey = path.join(work, "enclave-key.pem");
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072, publicExponent: 3 });
+  await writeFile(signerKey, privateKey.export({ type: "pkcs8", format: "pem" }));
+  const platformDir = path.join(work, "platform");
+  await initPlatform(platformDir);
+  const inputs = { image, appTar, signerKey, platformDir };
+
+  const toWaiting: number[] = [];
+  const toApp: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const id = randomUUID();
+    const started = performance.now();
+    const container = await startAppContainer(
+      engine.docker,
+      inputs,
+      launchArgs({ id, expiration: Math.floor(Date.now() / 1000) + 86_400 }),
+    );
+    containers.push(container);
+    const waiting = await waitFor(container.port, (reply) => reply.headers["mse-status"] === "Waiting", {
+      container: container.container,
+    });
+    toWaiting.push(performance.now() - started);
+
+    const ca = waiting.certificatePem;
+    const enclaveKey = enclavePublicKeyFromReportData(
+      parseQuote(extractQuoteFromCertificate(ca)).reportBody.reportData,
+    );
+    const body = serializeConfigurationPayload({
+      uuid: id,
+      appSecrets: secrets as never,
+      appSealedSecrets: sealBox(sealedSecrets, enclaveKey),
+    });
+    const posted = performance.now();
+    const accepted = await httpsRequest(container.port, { ca, method: "POST", body });
+    if (accepted.status !== 200) throw new Error(`POST answered ${accepted.status}`);
+    await waitFor(container.port, (reply) => reply.body.toString() === "OK", {
+      path: "/health",
+      ca,
+      container: container.container,
+    });
+    toApp.push(performance.now() - posted);
+    await container.container.remove({ force: true });
+  }
+  console.log(
+    `container start → configuration server ready: median ${median(toWaiting).toFixed(0)} ms over ${RUNS} (${toWaiting.map((t) => t.toFixed(0)).join(", ")})`,
+  );
+  console.log(
+    `POST accepted → app answers /health: median ${median(toApp).toFixed(0)} ms over ${RUNS} (${toApp.map((t) => t.toFixed(0)).join(", ")})`,
+  );
+} finally {
+  await Promise.all(
+    containers.map(({ container }) => container.remove({ force: true }).catch(() => undefined)),
+  );
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,263 @@
+import https from "node:https";
+import type { TLSSocket } from "node:tls";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { X509Certificate } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { encryptFileTo } from "../crypto/codeEncryption.js";
+import { sealBox } from "../crypto/sealedBox.js";
+import { serializeConfigurationPayload } from "../model/configurationPayload.js";
+import type { AttestationProvider } from "./attestationProvider.js";
+import { startEnclave, type RunningEnclave } from "./enclave.js";
+import { parseLaunchArguments } from "./launchArguments.js";
+import type { RuntimeLayout } from "./layout.js";
+import { RATLS_QUOTE_OID } from "./raTlsCertificate.js";
+
+const ID = "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c11";
+
+/** A platform double: a fixed sealing key, and a "quote" that is the report data itself. */
+class EchoProvider implements AttestationProvider {
+  readonly mode = "simulation" as const;
+  readonly storageEncryptedByPlatform = false;
+  quotes = 0;
+  constructor(private readonly key = new Uint8Array(32).fill(3)) {}
+  async measurement() {
+    return new Uint8Array(32);
+  }
+  async sealingKey() {
+    return this.key;
+  }
+  async quote(reportData: Uint8Array) {
+    this.quotes += 1;
+    return Uint8Array.from(reportData);
+  }
+}
+
+let root: string;
+let layout: RuntimeLayout;
+let running: RunningEnclave | undefined;
+
+const APP = `
+import { readFileSync } from "node:fs";
+export const app = (req, res) => {
+  if (req.url === "/secrets") {
+    res.end(JSON.stringify({
+      secrets: process.env.SECRETS_PATH ? readFileSync(process.env.SECRETS_PATH, "utf8") : null,
+      sealed: process.env.SEALED_SECRETS_PATH ? readFileSync(process.env.SEALED_SECRETS_PATH, "utf8") : null,
+    }));
+    return;
+  }
+  res.end("healthy");
+};`;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "msehome-enclave-"));
+  layout = {
+    appTar: path.join(root, "input/app.tar"),
+    signerKey: path.join(root, "signer.pem"),
+    simulationPlatformDir: path.join(root, "platform"),
+    runtimeDir: path.join(root, "runtime"),
+    dependenciesDir: path.join(root, "node_modules"),
+    codeDir: path.join(root, "code"),
+    appDir: path.join(root, "app"),
+    storageDir: path.join(root, "storage"),
+    secretsDir: path.join(root, "secrets"),
+    enclaveDir: path.join(root, "enclave"),
+  };
+  await mkdir(layout.codeDir, { recursive: true });
+  await writeFile(path.join(layout.codeDir, "app.mjs"), APP);
+});
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+function get(
+  port: number,
+  ca: string,
+  urlPath: string,
+  body?: string,
+): Promise<{ status: number; text: string; headers: Record<string, unknown>; cert: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: urlPath,
+        method: body === undefined ? "GET" : "POST",
+        ca,
+        servername: "localhost",
+        agent: false,
+      },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerX509Certificate()?.toString() ?? "";
+        let text = "";
+        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers, cert: peer }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function args(extra: string[] = []) {
+  const expiration = String(Math.floor(Date.now() / 1000) + 86_400);
+  return parseLaunchArguments([
+    "--size",
+    "2048M",
+    "--san",
+    "localhost",
+    "--id",
+    ID,
+    "--application",
+    "app.mjs:app",
+    "--expiration",
+    expiration,
+    "--simulation",
+    ...extra,
+  ]);
+}
+
+async function boot(provider: AttestationProvider): Promise<RunningEnclave> {
+  running = await startEnclave({ args: args(), layout, provider, host: "127.0.0.1", port: 0, log: () => {} });
+  return running;
+}
+
+describe("enclave bootstrap", () => {
+  it("binds the TLS key and the enclave key in the certificate's quote", async () => {
+    const enclave = await boot(new EchoProvider());
+    const certificate = new x509.X509Certificate(enclave.certificatePem);
+    const reportData = new Uint8Array(certificate.getExtension(RATLS_QUOTE_OID)!.value);
+    const point = new Uint8Array(certificate.publicKey.rawData).slice(-65);
+    const { createHash } = await import("node:crypto");
+    expect(reportData.subarray(0, 32)).toEqual(new Uint8Array(createHash("sha256").update(point).digest()));
+    expect(reportData.length).toBe(64);
+  });
+
+  it("waits, takes the secrets, then serves the app with the same certificate on the same port", async () => {
+    const enclave = await boot(new EchoProvider());
+    const ca = enclave.certificatePem;
+    const waiting = await get(enclave.port, ca, "/");
+    expect(waiting.headers["mse-status"]).toBe("Waiting");
+    const enclaveKey = new Uint8Array(
+      new x509.X509Certificate(ca).getExtension(RATLS_QUOTE_OID)!.value,
+    ).subarray(32);
+    const sealed = sealBox(new TextEncoder().encode('{"result_sk":"k"}'), enclaveKey);
+    const body = serializeConfigurationPayload({
+      uuid: ID,
+      appSecrets: { token: "s3cret" },
+      appSealedSecrets: sealed,
+    });
+    expect((await get(enclave.port, ca, "/", body)).status).toBe(200);
+    await enclave.appServing;
+    const health = await get(enclave.port, ca, "/health");
+    expect(health.text).toBe("healthy");
+    expect(new X509Certificate(health.cert).fingerprint256).toBe(new X509Certificate(ca).fingerprint256);
+    expect(JSON.parse((await get(enclave.port, ca, "/secrets")).text)).toEqual({
+      secrets: '{"token":"s3cret"}',
+      sealed: '{"result_sk":"k"}',
+    });
+    const stored = await readFile(path.join(layout.storageDir, "configuration"));
+    expect(stored.includes(Buffer.from("s3cret"))).toBe(false);
+  });
+
+  it("comes back after a restart serving the app with the same certificate, without asking again", async () => {
+    const provider = new EchoProvider();
+    const first = await boot(provider);
+    await get(
+      first.port,
+      first.certificatePem,
+      "/",
+      serializeConfigurationPayload({ uuid: ID, appSecrets: ["again"] }),
+    );
+    await first.appServing;
+    await first.close();
+    await rm(layout.appDir, { recursive: true, force: true });
+    await rm(layout.secretsDir, { recursive: true, force: true });
+
+    const second = await boot(provider);
+    expect(second.restarted).toBe(true);
+    expect(second.certificatePem).toBe(first.certificatePem);
+    expect(provider.quotes).toBe(1);
+    expect(JSON.parse((await get(second.port, second.certificatePem, "/secrets")).text).secrets).toBe(
+      '["again"]',
+    );
+  });
+
+  it("refuses storage written under another sealing key", async () => {
+    const first = await boot(new EchoProvider());
+    await first.close();
+    running = undefined;
+    await expect(boot(new EchoProvider(new Uint8Array(32).fill(4)))).rejects.toThrow(
+      /cannot be opened with this enclave's sealing key/,
+    );
+  });
+
+  it("runs encrypted code once the right key arrives, refusing a missing or wrong key first", async () => {
+    const key = new Uint8Array(32).fill(9);
+    await encryptFileTo(path.join(layout.codeDir, "app.mjs"), path.join(layout.codeDir, "app.mjs.enc"), key);
+    await rm(path.join(layout.codeDir, "app.mjs"));
+    const enclave = await boot(new EchoProvider());
+    const ca = enclave.certificatePem;
+    const missing = await get(enclave.port, ca, "/", serializeConfigurationPayload({ uuid: ID }));
+    expect([missing.status, missing.text]).toEqual([
+      400,
+      "the code is encrypted and no code_secret_key was provided\n",
+    ]);
+    const wrong = await get(
+      enclave.port,
+      ca,
+      "/",
+      serializeConfigurationPayload({ uuid: ID, codeSecretKey: new Uint8Array(32) }),
+    );
+    expect([wrong.status, wrong.text]).toEqual([400, "code_secret_key does not decrypt the code\n"]);
+    expect(
+      (await get(enclave.port, ca, "/", serializeConfigurationPayload({ uuid: ID, codeSecretKey: key })))
+        .status,
+    ).toBe(200);
+    await enclave.appServing;
+    expect((await get(enclave.port, ca, "/health")).text).toBe("healthy");
+    expect(await readFile(path.join(layout.codeDir, "app.mjs.enc"))).not.toContain("healthy");
+  });
+
+  it("takes the code key from inside the sealed secrets", async () => {
+    const key = new Uint8Array(32).fill(8);
+    await encryptFileTo(path.join(layout.codeDir, "app.mjs"), path.join(layout.codeDir, "app.mjs.enc"), key);
+    await rm(path.join(layout.codeDir, "app.mjs"));
+    const enclave = await boot(new EchoProvider());
+    const enclaveKey = new Uint8Array(
+      new x509.X509Certificate(enclave.certificatePem).getExtension(RATLS_QUOTE_OID)!.value,
+    ).subarray(32);
+    const sealed = sealBox(
+      new TextEncoder().encode(JSON.stringify({ code_secret_key: Buffer.from(key).toString("hex") })),
+      enclaveKey,
+    );
+    const reply = await get(
+      enclave.port,
+      enclave.certificatePem,
+      "/",
+      serializeConfigurationPayload({ uuid: ID, appSealedSecrets: sealed }),
+    );
+    expect(reply.status).toBe(200);
+    await enclave.appServing;
+  });
+
+  it("answers 400 for sealed secrets it cannot open", async () => {
+    const enclave = await boot(new EchoProvider());
+    const sealed = sealBox(new Uint8Array([1, 2, 3]), new Uint8Array(32).fill(7));
+    const reply = await get(
+      enclave.port,
+      enclave.certificatePem,
+      "/",
+      serializeConfigurationPayload({ uuid: ID, appSealedSecrets: sealed }),
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.text).toContain("cannot be opened with this enclave's key");
+  });
+});

@@ -1,0 +1,129 @@
+// The enclave bootstrap, one code path for SGX and simulation: identity (keys + RA-TLS
+// certificate), then either the stored configuration or the configuration server, then the
+// code provider's app over HTTPS with the same certificate on the same port.
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { AttestationProvider } from "./attestationProvider.js";
+import { loadApplication } from "./appLoader.js";
+import {
+  loadConfiguration,
+  prepareAppDirectory,
+  resolveConfiguration,
+  storeConfiguration,
+  writeSecretFiles,
+  type AppConfiguration,
+} from "./appConfiguration.js";
+import { startConfigurationServer } from "./configurationServer.js";
+import { loadOrCreateIdentity } from "./enclaveIdentity.js";
+import { openEnclaveStorage } from "./enclaveStorage.js";
+import type { LaunchArguments } from "./launchArguments.js";
+import type { RuntimeLayout } from "./layout.js";
+
+export interface EnclaveOptions {
+  args: LaunchArguments;
+  layout: RuntimeLayout;
+  provider: AttestationProvider;
+  host?: string;
+  port: number;
+  log(line: string): void;
+}
+
+export interface RunningEnclave {
+  /** The port bound (the same for the configuration server and the app). */
+  port: number;
+  certificatePem: string;
+  /** Whether this boot found a stored configuration (a restart) and skipped the server. */
+  restarted: boolean;
+  /** Settles when the app serves; rejects when configuring or loading it fails. */
+  appServing: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEnclave(options: EnclaveOptions): Promise<RunningEnclave> {
+  const { args, layout, provider, log } = options;
+  const host = options.host ?? "0.0.0.0";
+  const storage = await openEnclaveStorage(layout.storageDir, provider);
+  const { identity, created } = await loadOrCreateIdentity(storage, provider, args);
+  log(
+    created
+      ? "created the enclave keys and the RA-TLS certificate"
+      : "loaded the enclave keys from enclave storage",
+  );
+  const tls = { key: identity.tlsKey.privateKeyPem, cert: identity.certificatePem };
+
+  let appServer: https.Server | undefined;
+  let closed = false;
+
+  const serveApp = async (configuration: AppConfiguration, port: number): Promise<void> => {
+    const environment = await writeSecretFiles(layout.secretsDir, configuration);
+    delete process.env.SECRETS_PATH;
+    delete process.env.SEALED_SECRETS_PATH;
+    Object.assign(process.env, environment);
+    const listener = await loadApplication(layout.appDir, args.applicationSpec, "https");
+    if (closed) return;
+    appServer = https.createServer(tls, listener);
+    await new Promise<void>((resolve, reject) => {
+      appServer!.once("error", reject);
+      appServer!.listen(port, host, () => {
+        appServer!.off("error", reject);
+        resolve();
+      });
+    });
+    log(`the application ${args.application} is serving on port ${port}`);
+  };
+
+  const stored = await loadConfiguration(storage);
+  if (stored !== undefined) {
+    log("found the configuration in enclave storage: starting the application without asking again");
+    await prepareAppDirectory(layout.codeDir, layout.appDir, stored.codeSecretKey);
+    const appServing = serveApp(stored, options.port);
+    await appServing;
+    return {
+      port: (appServer!.address() as AddressInfo).port,
+      certificatePem: identity.certificatePem,
+      restarted: true,
+      appServing,
+      close: () => closeServer(appServer, () => (closed = true)),
+    };
+  }
+
+  let accepted: AppConfiguration | undefined;
+  const configurationServer = await startConfigurationServer({
+    tls,
+    host,
+    port: options.port,
+    uuid: args.id,
+    log,
+    accept: async (payload) => {
+      const configuration = resolveConfiguration(payload, identity);
+      await prepareAppDirectory(layout.codeDir, layout.appDir, configuration.codeSecretKey);
+      await storeConfiguration(storage, configuration);
+      accepted = configuration;
+    },
+  });
+  log(`the configuration server is waiting on port ${configurationServer.port}`);
+  const appServing = configurationServer.configured.then(() => {
+    if (closed) return;
+    return serveApp(accepted as AppConfiguration, configurationServer.port);
+  });
+  return {
+    port: configurationServer.port,
+    certificatePem: identity.certificatePem,
+    restarted: false,
+    appServing,
+    close: async () => {
+      closed = true;
+      await configurationServer.close();
+      await closeServer(appServer, () => {});
+    },
+  };
+}
+
+function closeServer(server: https.Server | undefined, mark: () => void): Promise<void> {
+  mark();
+  if (server === undefined || !server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,144 @@
+// The base images: both Dockerfiles add the same runtime layers; the offline simulation image
+// carries its tags and labels, refuses hardware mode clearly, and runs `msehome-dev`.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fernetDecrypt } from "../../src/crypto/fernet.js";
+import { scaffold } from "../../src/provider/scaffold.js";
+import { MSEHOME_VERSION } from "../../src/version.js";
+import { TEST_LABEL, containerLogs, launchArgs } from "../support/appContainer.js";
+import { BASE_IMAGE, ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
+import { dockerEngine } from "../support/docker.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The instructions after the "runtime layers" marker, with COPY sources dropped. */
+async function runtimeLayers(dockerfile: string): Promise<string[]> {
+  const text = await readFile(path.join(repoRoot, dockerfile), "utf8");
+  const after = text.split("# --- runtime layers ---")[1];
+  if (after === undefined) throw new Error(`${dockerfile} has no runtime layers marker`);
+  return after
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => (line.startsWith("COPY ") ? `COPY -> ${line.split(/\s+/).at(-1)}` : line));
+}
+
+describe("base image Dockerfiles", () => {
+  it("add the same runtime layers on SGX and in simulation", async () => {
+    const hardware = await runtimeLayers("docker/base/Dockerfile");
+    expect(hardware).toContain('ENTRYPOINT ["/usr/local/bin/msehome-run"]');
+    expect(await runtimeLayers("docker/base/simulation.Dockerfile")).toEqual(hardware);
+  });
+});
+
+const engine = await dockerEngine();
+const docker = engine.docker;
+
+describe.runIf(engine.available)("simulation base image", () => {
+  let work: string;
+  let appDir: string;
+  const started: string[] = [];
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    work = await mkdtemp(path.join(tmpdir(), "msehome-e2e-base-"));
+    appDir = (await scaffold("devapp", { parentDir: work })).directory;
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      started.map((id) =>
+        docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function run(cmd: string[], entrypoint?: string[]): Promise<{ code: number; stderr: string }> {
+    const container = await docker.createContainer({
+      Image: SIMULATION_BASE_IMAGE,
+      Cmd: cmd,
+      ...(entrypoint ? { Entrypoint: entrypoint } : {}),
+      Labels: { [TEST_LABEL]: "runtime" },
+    });
+    started.push(container.id);
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    return { code: StatusCode, stderr: (await containerLogs(docker, container)).stderr };
+  }
+
+  it("is tagged with the msehome version, twice, and labelled simulation-only", async () => {
+    const simulation = await docker.getImage(SIMULATION_BASE_IMAGE).inspect();
+    const plain = await docker.getImage(BASE_IMAGE).inspect();
+    expect(plain.Id).toBe(simulation.Id);
+    expect(BASE_IMAGE).toBe(`msehome/base:${MSEHOME_VERSION}`);
+    expect(simulation.Config.Labels).toMatchObject({
+      "msehome.base.version": MSEHOME_VERSION,
+      "msehome.base.simulation-only": "true",
+      "msehome.base.modes": "simulation",
+    });
+    expect(simulation.Config.Entrypoint).toEqual(["/usr/local/bin/msehome-run"]);
+  });
+
+  it("refuses hardware mode with one sentence, and bad arguments as a usage error", async () => {
+    const args = launchArgs({ id: randomUUID(), expiration: 1900000000 }).filter(
+      (arg) => arg !== "--simulation",
+    );
+    const hardware = await run(args);
+    expect(hardware.code).toBe(1);
+    expect(hardware.stderr).toContain("this base image is simulation-only");
+    const usage = await run(["--size", "3000M"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--size must be a power of two.*usage: msehome-run/);
+  }, 60_000);
+
+  it("serves the app with msehome-dev over plain HTTP on port 5000, secrets mounted as files", async () => {
+    const container = await docker.createContainer({
+      Image: SIMULATION_BASE_IMAGE,
+      Entrypoint: ["/usr/local/bin/msehome-dev"],
+      Cmd: ["--application", "app.mjs:app"],
+      Labels: { [TEST_LABEL]: "runtime" },
+      ExposedPorts: { "5000/tcp": {} },
+      HostConfig: {
+        Binds: [
+          `${path.join(appDir, "mse_src")}:/opt/msehome/app:ro`,
+          `${path.join(appDir, "secrets.json")}:/opt/msehome/secrets/secrets.json:ro`,
+          `${path.join(appDir, "secrets_to_seal.json")}:/opt/msehome/secrets/sealed_secrets.json:ro`,
+        ],
+        PortBindings: { "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+      },
+    });
+    started.push(container.id);
+    await container.start();
+    const port = (await container.inspect()).NetworkSettings.Ports["5000/tcp"]?.[0]?.HostPort;
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 40_000;
+    let health: Response | undefined;
+    while (Date.now() < deadline && health?.status !== 200) {
+      health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      if (health?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (health?.status !== 200) {
+      const logs = await containerLogs(docker, container);
+      throw new Error(`msehome-dev did not answer /health on ${base}: ${logs.stderr}`);
+    }
+    expect(await health.text()).toBe("OK");
+    const { result_sk: key } = JSON.parse(
+      await readFile(path.join(appDir, "secrets_to_seal.json"), "utf8"),
+    ) as { result_sk: string };
+    const token = await (
+      await fetch(`${base}/result/sealed_secrets`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
+    expect(Buffer.from(fernetDecrypt(key, token)).toString()).toBe(
+      "message using result_sk from SEALED_SECRETS",
+    );
+  }, 60_000);
+});
