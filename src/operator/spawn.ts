@@ -125,16 +125,21 @@ class SpawnRollback {
 }
 
 /**
- * Loads image.tar unless the engine already holds the manifest's image (ids are content digests,
- * so the same id is the same image). Returns whether this call loaded it.
+ * Makes the manifest's image available under the app's tag: loaded from image.tar (streamed)
+ * unless the engine already holds it (ids are content digests: the same id is the same image).
  */
 async function ensureImage(
   engine: DockerEngine,
   imageTar: string,
   imageId: string,
+  tag: string,
   rollback: SpawnRollback,
 ): Promise<void> {
-  if (await inspectImage(engine, imageId)) return;
+  if (await inspectImage(engine, imageId)) {
+    rollback.tag = tag;
+    await tagImage(engine, imageId, tag);
+    return;
+  }
   const loaded = await loadImage(engine, imageTar);
   if (!loaded.ids.includes(imageId)) {
     for (const reference of [...loaded.tags, ...loaded.ids]) {
@@ -145,9 +150,13 @@ async function ensureImage(
     );
   }
   rollback.loadedImage = imageId;
+  rollback.tag = tag;
+  await tagImage(engine, imageId, tag);
   // The package's own tag would keep the image alive after the app is removed: the app's tag replaces it.
-  for (const tag of loaded.tags)
-    await removeImage(engine, tag, { ignoreMissing: true }).catch(() => undefined);
+  for (const packageTag of loaded.tags) {
+    if (packageTag !== tag)
+      await removeImage(engine, packageTag, { ignoreMissing: true }).catch(() => undefined);
+  }
 }
 
 export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
@@ -196,10 +205,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     // 3. The image, streamed into the engine and held under the app's tag.
     const imageId = extracted.manifest.imageId;
     report.phase?.(`Loading the image ${imageId.slice("sha256:".length, "sha256:".length + 12)}`);
-    await ensureImage(engine, extracted.files["image.tar"], imageId, rollback);
     const tag = appImageTag(request.name);
-    rollback.tag = tag;
-    await tagImage(engine, imageId, tag);
+    await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback);
     const image = await inspectImage(engine, tag);
     if (!simulation && image?.labels[SIMULATION_ONLY_IMAGE_LABEL] === "true") {
       throw new OperatorInputError(
