@@ -4,6 +4,7 @@ import { type AppContainer, readAppContainer } from "../docker/appContainer.js";
 import { readContainerLogs } from "../docker/containerLogs.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { type AppProbe, type AppState, probeApp } from "./appState.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { AppExitedError, AppTimeoutError } from "./errors.js";
 
 export interface WaitOptions {
@@ -14,6 +15,8 @@ export interface WaitOptions {
   onProbe?: (probe: AppProbe) => void;
   /** Between probes (default 250 ms). */
   intervalMs?: number;
+  /** Stops waiting (with the signal's reason) when aborted. */
+  signal?: AbortSignal;
 }
 
 const LOG_LINES = 100;
@@ -44,6 +47,7 @@ export async function waitForAppState(
   const deadline = Date.now() + options.timeoutMs;
   let last: AppProbe = { state: "initializing", detail: "not probed yet" };
   for (;;) {
+    options.signal?.throwIfAborted();
     const current = await readAppContainer(engine, app.id);
     if (!current.running && current.status !== "restarting") {
       throw new AppExitedError(
@@ -65,6 +69,6 @@ export async function waitForAppState(
         await lastLogLines(engine, current),
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+    await sleep(options.intervalMs ?? 250, options.signal);
   }
 }

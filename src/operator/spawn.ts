@@ -65,6 +65,8 @@ export interface SpawnRequest extends PccsSource {
    */
   simulation?: { platformDir: string; check?: (platformDir: string) => Promise<unknown> };
   reporter?: SpawnReporter;
+  /** Aborting (e.g. on Ctrl-C) stops the spawn between steps and undoes it. */
+  signal?: AbortSignal;
   engine?: DockerEngine;
   /** The clock, for the certificate's expiration. */
   now?: () => Date;
@@ -134,13 +136,14 @@ async function ensureImage(
   imageId: string,
   tag: string,
   rollback: SpawnRollback,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (await inspectImage(engine, imageId)) {
     rollback.tag = tag;
     await tagImage(engine, imageId, tag);
     return;
   }
-  const loaded = await loadImage(engine, imageTar);
+  const loaded = await loadImage(engine, imageTar, signal ? { signal } : {});
   if (!loaded.ids.includes(imageId)) {
     for (const reference of [...loaded.tags, ...loaded.ids]) {
       await removeImage(engine, reference, { ignoreMissing: true }).catch(() => undefined);
@@ -164,6 +167,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const simulation = request.simulation !== undefined;
   const days = request.days ?? DEFAULT_CERTIFICATE_DAYS;
   const timeoutMs = request.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS;
+  const signal = request.signal;
   const hostIp = "127.0.0.1";
 
   // 1. Everything that can be checked before doing anything.
@@ -206,7 +210,9 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     const imageId = extracted.manifest.imageId;
     report.phase?.(`Loading the image ${imageId.slice("sha256:".length, "sha256:".length + 12)}`);
     const tag = appImageTag(request.name);
-    await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback);
+    signal?.throwIfAborted();
+    await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback, signal);
+    signal?.throwIfAborted();
     const image = await inspectImage(engine, tag);
     if (!simulation && image?.labels[SIMULATION_ONLY_IMAGE_LABEL] === "true") {
       throw new OperatorInputError(
@@ -233,6 +239,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       signerKeyFile = paths.signerKey;
     }
 
+    signal?.throwIfAborted();
     // 6. The container, then its configuration server.
     report.phase?.(`Starting ${request.name}`);
     const now = request.now?.() ?? new Date();
@@ -263,7 +270,9 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       during: "waiting for its configuration server",
       timeoutMs,
       onProbe: (current) => report.probe?.(current),
+      ...(signal ? { signal } : {}),
     });
+    signal?.throwIfAborted();
 
     // 7. The evidence, exactly as `msehome evidence` collects it.
     report.phase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
@@ -293,6 +302,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     };
   } catch (error) {
     await rollback.undo();
+    // An interruption surfaces as whatever the step was doing; say what happened instead.
+    if (signal?.aborted) throw signal.reason;
     throw error;
   }
 }

@@ -2,7 +2,9 @@
 // the offline simulation base image, a scaffolded and packaged app, and the simulated PCCS on
 // 127.0.0.1: spawn → status/list → evidence (which verifies) → run with sealed secrets → test →
 // stop → restart → stop --remove, and the failures each a sentence that leaves nothing behind.
+import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
@@ -22,7 +24,7 @@ import { scaffold } from "../../src/provider/scaffold.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
 import { initPlatform } from "../../src/simulation/platform.js";
 import { ensureBaseImage } from "../support/baseImage.js";
-import { type CliRun, runCli } from "../support/cli.js";
+import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, freePort, testEngine, uniqueName } from "../support/docker.js";
 
 interface Workspace {
@@ -362,6 +364,51 @@ describeDocker("SGX operator commands (simulation)", () => {
     expect(tests.stdout).toMatch(/^# pass 4$/m);
   }, 120_000);
 
+  it("installs tests_requirements with npm into a copy of the tests, which trust the app's certificate", async () => {
+    const helper = path.join(work, "health-helper");
+    await mkdir(helper);
+    await writeFile(
+      path.join(helper, "package.json"),
+      JSON.stringify({ name: "msehome-health-helper", version: "1.0.0", type: "module", main: "index.js" }),
+    );
+    // Strict TLS (no rejectUnauthorized: false): only NODE_EXTRA_CA_CERTS makes the app trusted.
+    await writeFile(
+      path.join(helper, "index.js"),
+      "export async function health(base) { return (await fetch(new URL('/health', base))).status; }\n",
+    );
+    const tests = path.join(work, "strict-tests");
+    await mkdir(tests);
+    await writeFile(
+      path.join(tests, "health.test.mjs"),
+      [
+        'import assert from "node:assert/strict";',
+        'import { test } from "node:test";',
+        'import { health } from "msehome-health-helper";',
+        'test("health over verified TLS", async () => assert.equal(await health(process.env.TEST_REMOTE_URL), 200));',
+        "",
+      ].join("\n"),
+    );
+    const config = path.join(work, "strict-mse.toml");
+    const original = await readFile(path.join(out, "mse.toml"), "utf8");
+    await writeFile(
+      config,
+      original.replace(/^tests_requirements = .*$/m, `tests_requirements = ["file:${helper}"]`),
+    );
+    const run = ok(await runCli(["test", name, "--test", tests, "--config", config]));
+    expect(run.stdout).toMatch(/^# pass 1$/m);
+    expect(existsSync(path.join(tests, "node_modules"))).toBe(false);
+
+    const failing = path.join(work, "failing-tests");
+    await mkdir(failing);
+    await writeFile(
+      path.join(failing, "fail.test.mjs"),
+      'import { test } from "node:test";\ntest("fails", () => { throw new Error("no"); });\n',
+    );
+    expect(
+      errorOf(await runCli(["test", name, "--test", failing, "--config", path.join(out, "mse.toml")])),
+    ).toBe(`error: the tests of "${name}" failed (tests_cmd exited with code 1).`);
+  }, 120_000);
+
   it("removes the app, its container and its image with stop --remove", async () => {
     expect(ok(await runCli(["stop", name, "--remove"])).stdout).toBe(
       `Stopped ${name}; removed its container and released the image ${appImageTag(name)}.\n`,
@@ -371,6 +418,31 @@ describeDocker("SGX operator commands (simulation)", () => {
     const list = JSON.parse(ok(await runCli(["list", "--json"])).stdout) as { name: string }[];
     expect(list.map((entry) => entry.name)).not.toContain(name);
   }, 60_000);
+
+  it("undoes a spawn interrupted with Ctrl-C while it waits for the configuration server", async () => {
+    const output = path.join(work, "interrupted");
+    const child = spawn(process.execPath, [CLI_PATH, ...spawnArgs(name, app, output, await freePort())], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let interrupted = false;
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      // One Ctrl-C undoes the spawn (a second one would quit at once).
+      if (!interrupted && chunk.includes("Waiting for the configuration server")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    const [code] = (await once(child, "close")) as [number];
+    expect(code, stderr).toBe(130);
+    expect(stderr.trim().split("\n").at(-1)).toBe(
+      `error: spawn of "${name}" was interrupted; what it had created was removed.`,
+    );
+    expect(existsSync(output)).toBe(false);
+    expect(await findContainer(engine, name)).toBeUndefined();
+    expect(await inspectImage(engine, app.imageId)).toBeUndefined();
+  }, 120_000);
 
   it("says so in one sentence for an unknown app, whatever the command", async () => {
     const unknown = `no-such-app-${randomUUID().slice(0, 8)}`;

@@ -75,6 +75,7 @@ export function registerSpawn(program: Command): void {
         throw new UsageError("--platform names a simulated platform: it needs --simulation");
       }
       const { spawnApp } = await import("../../operator/spawn.js");
+      const { InterruptedError } = await import("../../operator/errors.js");
       let simulation;
       if (flags.simulation) {
         const { defaultPlatformDir, loadPlatform } = await import("../../simulation/platform.js");
@@ -84,6 +85,16 @@ export function registerSpawn(program: Command): void {
       }
       const spinner = createSpinner();
       let phase = "";
+      // Ctrl-C undoes the spawn; a second one leaves at once.
+      const controller = new AbortController();
+      const interrupt = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        spinner.update("Interrupted: removing what the spawn created (Ctrl-C again to quit at once)");
+        controller.abort(
+          new InterruptedError(`spawn of "${name}" was interrupted; what it had created was removed`),
+        );
+      };
+      process.on("SIGINT", interrupt);
       let result;
       try {
         result = await spawnApp({
@@ -99,6 +110,7 @@ export function registerSpawn(program: Command): void {
           days: flags.days,
           timeoutMs: flags.timeout * 60_000,
           ...(simulation ? { simulation } : {}),
+          signal: controller.signal,
           reporter: {
             phase: (message) => {
               phase = message;
@@ -111,6 +123,8 @@ export function registerSpawn(program: Command): void {
         spinner.stop();
         printAppLogTail(error, name);
         throw error;
+      } finally {
+        process.removeListener("SIGINT", interrupt);
       }
       spinner.stop();
       const done = result;
