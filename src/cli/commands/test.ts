@@ -11,7 +11,7 @@ export function registerTest(program: Command): void {
   program
     .command("test")
     .description(
-      "Run the code provider's tests against a running app, over TLS to its RA-TLS certificate: installs tests_requirements (npm), then runs tests_cmd in a copy of the tests directory with TEST_REMOTE_URL=https://<host>:<port> and TEST_RATLS_CERT set.",
+      "Run the code provider's tests against a running app, over TLS to its RA-TLS certificate: installs tests_requirements (npm) into a copy of the tests directory, then runs tests_cmd there with TEST_REMOTE_URL=https://<host>:<port>, TEST_RATLS_CERT and NODE_EXTRA_CA_CERTS set (TEST_SECRET_JSON and TEST_SEALED_SECRET_JSON from your environment are passed on).",
     )
     .argument("<name>", "the app's name (as given to spawn)")
     .requiredOption("--test <dir>", "the tests directory (DIR/tests after spawn)")
