@@ -111,16 +111,14 @@ describe("verifyEvidence on the original msehome's evidence", () => {
     expect(result.reasons.map((r) => r.check)).toEqual(["enclave.mrsigner"]);
   });
 
-  it("says plainly that --package needs the Docker integration", async () => {
+  it("names a --package that does not exist, before any Docker work", async () => {
     await expect(
       verifyEvidence({
         evidencePath: VECTOR_EVIDENCE,
         outputDir: out("pkg"),
-        packagePath: "package_app_1.tar",
+        packagePath: out("package_app_1.tar"),
       }),
-    ).rejects.toThrow(
-      /recomputing MRENCLAVE from package_app_1\.tar needs the Docker integration .*--mrenclave/,
-    );
+    ).rejects.toThrow(`the package ${out("package_app_1.tar")} does not exist`);
   });
 
   it("names an unreadable evidence file", async () => {
@@ -135,9 +133,18 @@ describe("verifyEvidence on simulated evidence", () => {
     const cert = raTlsCertificate(platform, { signerPem });
     const file = out("sim-evidence.json");
     await writeSimulatedEvidence(file, cert, signerPem, server.url);
-    await expect(
-      verifyEvidence({ evidencePath: file, outputDir: out("sim"), mrEnclave: cert.mrEnclave }),
-    ).rejects.toThrow(/comes from a simulated SGX platform; verifying it needs --simulation/);
+    // Without --simulation it is verified against Intel's root, fails there, and says why.
+    const strict = await verifyEvidence({
+      evidencePath: file,
+      outputDir: out("sim"),
+      mrEnclave: cert.mrEnclave,
+    });
+    expect(strict.accepted).toBe(false);
+    expect(strict.mode).toBe("sgx");
+    expect(strict.ratlsCertificate).toBeNull();
+    const rejection = verificationRejection(strict);
+    expect(rejection.message).toMatch(/not rooted in the Intel SGX Root CA/);
+    expect(rejection.message).toMatch(/comes from a simulated SGX platform.*verify it with --simulation/);
     const result = await verifyEvidence({
       evidencePath: file,
       outputDir: out("sim"),

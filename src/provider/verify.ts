@@ -2,6 +2,9 @@
 // evidence, verifies the quote with Intel DCAP (verifyQuote), checks that the enclave is the
 // expected code (MRENCLAVE), signed by the expected key (MRSIGNER from the signer key), and
 // speaking through this RA-TLS certificate; applies the policy; writes ratls.pem on success only.
+// With --package, the expected MRENCLAVE is recomputed from the code provider's own package under
+// the evidence's spawn arguments (packageMeasurement), and the evidence's application must be the
+// package's.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -18,9 +21,12 @@ import {
   checkReportDataBinding,
   extractQuoteFromCertificate,
 } from "../attestation/ratls.js";
+import { VerificationError } from "../attestation/errors.js";
 import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
+import type { DockerEngine } from "../docker/engine.js";
 import { parseEvidence, type Evidence } from "../model/evidence.js";
+import { measurePackage, type PackageMeasurement } from "./packageMeasurement.js";
 import { verificationTrust } from "./verificationTrust.js";
 
 export interface VerifyEvidenceRequest {
@@ -28,8 +34,12 @@ export interface VerifyEvidenceRequest {
   outputDir: string;
   /** The expected MRENCLAVE (64 hex digits). */
   mrEnclave?: string;
-  /** A package to recompute MRENCLAVE from (needs the Docker integration, see below). */
+  /** A package to recompute MRENCLAVE from: its image runs once with --dry-run (needs Docker). */
   packagePath?: string;
+  /** The engine `packagePath` is measured with (default: the one DOCKER_HOST names). */
+  engine?: DockerEngine;
+  /** What happens now (the package measurement takes a while). */
+  onPhase?(message: string): void;
   at?: Date;
   policy?: Policy;
   simulation?: boolean;
@@ -45,17 +55,27 @@ export interface VerifyEvidenceResult {
   expectedMrSigner: string;
   reasons: PolicyReason[];
   report: VerificationReport;
+  /** How MRENCLAVE was recomputed from the package, with --package. */
+  package: (PackageMeasurement & { path: string }) | null;
   /** Written only when accepted. */
   ratlsCertificate: string | null;
   warning?: string;
+  /** What to do about a rejection, when msehome knows. */
+  hint?: string;
 }
 
 export const RATLS_CERTIFICATE_FILE = "ratls.pem";
 
 /** The error a rejected verification ends with: one sentence naming every reason. */
 export function verificationRejection(result: VerifyEvidenceResult): Error {
-  return rejectionError({ accepted: result.accepted, reasons: result.reasons });
+  const error = rejectionError({ accepted: result.accepted, reasons: result.reasons });
+  if (!result.hint) return error;
+  return new VerificationError(error.check, `${error.message}; ${result.hint}`);
 }
+
+/** Said when simulated evidence is verified against Intel's root, which is why it failed. */
+export const SIMULATION_EVIDENCE_HINT =
+  "the evidence says it comes from a simulated SGX platform, which Intel's root never signs: verify it with --simulation, which proves no hardware protection";
 
 async function readEvidence(file: string): Promise<Evidence> {
   let text: string;
@@ -67,15 +87,32 @@ async function readEvidence(file: string): Promise<Evidence> {
   return parseEvidence(text, file);
 }
 
-/** The MRENCLAVE to expect: given, or recomputed from the package. */
-function expectedMrEnclave(request: VerifyEvidenceRequest): string {
-  if (request.mrEnclave !== undefined) return request.mrEnclave.toLowerCase();
+/** The MRENCLAVE to expect: given, or recomputed from the package under the evidence's spawn arguments. */
+async function expectedMrEnclave(
+  request: VerifyEvidenceRequest,
+  evidence: Evidence,
+): Promise<{ mrEnclave: string; measured: PackageMeasurement | null }> {
+  if (request.mrEnclave !== undefined) return { mrEnclave: request.mrEnclave.toLowerCase(), measured: null };
   if (request.packagePath !== undefined) {
-    throw new Error(
-      `recomputing MRENCLAVE from ${request.packagePath} needs the Docker integration that runs the package's image with --dry-run, which this version does not have yet; pass the expected measurement with --mrenclave <64 hex digits> instead`,
-    );
+    const measured = await measurePackage(request.packagePath, evidence.spawnArgs, evidence.mode, {
+      ...(request.engine ? { engine: request.engine } : {}),
+      ...(request.onPhase ? { onPhase: request.onPhase } : {}),
+    });
+    return { mrEnclave: measured.mrEnclave, measured };
   }
   throw new Error("verify needs the expected MRENCLAVE: --mrenclave <hex> or --package <file>");
+}
+
+/** The enclave serves the module and export the package's mse.toml names, not another one of its code. */
+function applicationCheck(evidence: Evidence, measured: PackageMeasurement): VerificationCheck {
+  const served = evidence.spawnArgs.application;
+  return served === measured.application
+    ? { name: "enclave.application", ok: true, reason: `the enclave serves ${served}, as mse.toml says` }
+    : {
+        name: "enclave.application",
+        ok: false,
+        reason: `the enclave serves ${served}, but the package's mse.toml names ${measured.application}`,
+      };
 }
 
 /** The application-level checks that bind the quote to this deployment. */
@@ -94,13 +131,11 @@ function deploymentChecks(
 }
 
 export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<VerifyEvidenceResult> {
-  const mrEnclave = expectedMrEnclave(request);
-  const evidence = await readEvidence(request.evidencePath);
-  if (evidence.mode === "simulation" && request.simulation !== true) {
-    throw new Error(
-      `${request.evidencePath} comes from a simulated SGX platform; verifying it needs --simulation, and proves no hardware protection`,
-    );
+  if (request.mrEnclave === undefined && request.packagePath === undefined) {
+    throw new Error("verify needs the expected MRENCLAVE: --mrenclave <hex> or --package <file>");
   }
+  const evidence = await readEvidence(request.evidencePath);
+  const { mrEnclave, measured } = await expectedMrEnclave(request, evidence);
   const trust = verificationTrust(request.simulation === true);
   const at = request.at ?? new Date();
   const mrSigner = mrsignerFromPublicKey(evidence.signerPublicKeyPem);
@@ -112,10 +147,10 @@ export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<Ve
     trustMode: trust.trustMode,
     ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
   });
-  const report = withChecks(
-    quoteReport,
-    deploymentChecks(evidence, quote, quoteReport, at, { mrEnclave, mrSigner }),
-  );
+  const report = withChecks(quoteReport, [
+    ...deploymentChecks(evidence, quote, quoteReport, at, { mrEnclave, mrSigner }),
+    ...(measured ? [applicationCheck(evidence, measured)] : []),
+  ]);
   const verdict = applyPolicy(report, request.policy);
   let ratlsCertificate: string | null = null;
   if (verdict.accepted) {
@@ -135,6 +170,11 @@ export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<Ve
     reasons: verdict.reasons,
     report,
     ratlsCertificate,
+    package: measured && request.packagePath ? { path: request.packagePath, ...measured } : null,
     ...(trust.warning ? { warning: trust.warning } : {}),
+    // Simulated evidence verified against Intel's root fails at its root; say why.
+    ...(!verdict.accepted && evidence.mode === "simulation" && request.simulation !== true
+      ? { hint: SIMULATION_EVIDENCE_HINT }
+      : {}),
   };
 }

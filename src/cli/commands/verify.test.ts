@@ -96,7 +96,7 @@ describe("msehome verify", () => {
     expect(both.stderr).toMatch(/cannot be used with/);
   });
 
-  it("says --package needs the Docker integration", async () => {
+  it("names a --package that does not exist", async () => {
     const run = await runCli([
       "verify",
       "--evidence",
@@ -104,9 +104,9 @@ describe("msehome verify", () => {
       "--output",
       dir,
       "--package",
-      "package_app_1.tar",
+      path.join(dir, "package_app_1.tar"),
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/needs the Docker integration/);
+    expect(run.stderr).toBe(`error: the package ${path.join(dir, "package_app_1.tar")} does not exist.\n`);
   });
 });

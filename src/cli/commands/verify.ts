@@ -3,6 +3,7 @@
 import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { contextOf, printResult, progress, warn } from "../output.js";
+import { createSpinner } from "../spinner.js";
 import {
   addVerificationFlags,
   parseMeasurement,
@@ -36,7 +37,7 @@ export function registerVerify(program: Command): void {
     .addOption(
       new Option(
         "--package <file>",
-        "recompute the expected MRENCLAVE from your package (needs the Docker integration; not available in this version)",
+        "recompute the expected MRENCLAVE from your package: its image runs once with msehome-run --dry-run and the evidence's spawn arguments (needs Docker)",
       ).conflicts("mrenclave"),
     );
   addVerificationFlags(command).action(async (options: VerifyOptions, cmd: Command) => {
@@ -46,6 +47,7 @@ export function registerVerify(program: Command): void {
     const ctx = contextOf(cmd);
     const { verifyEvidence, verificationRejection } = await import("../../provider/verify.js");
     const { renderVerification } = await import("../../provider/verificationReport.js");
+    const spinner = createSpinner();
     const result = await verifyEvidence({
       evidencePath: options.evidence,
       outputDir: options.output,
@@ -54,7 +56,8 @@ export function registerVerify(program: Command): void {
       at: options.at,
       policy: policyOf(options),
       simulation: options.simulation === true,
-    });
+      onPhase: (message) => spinner.update(message),
+    }).finally(() => spinner.stop());
     if (result.warning) warn(result.warning);
     if (result.accepted || ctx.json || ctx.verbose) {
       printResult(ctx, result, () => renderVerification(result.report, result, ctx.verbose));
