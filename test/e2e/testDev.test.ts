@@ -9,15 +9,28 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listContainersByLabel } from "../../src/docker/container.js";
 import { DEV_CONTAINER_LABEL } from "../../src/docker/devContainer.js";
+import { removeImage } from "../../src/docker/images.js";
+import { imageRepositoryFor } from "../../src/provider/projectInputs.js";
 import { CLI_PATH, runCli } from "../support/cli.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { describeDocker, testEngine, uniqueName } from "../support/docker.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-test-dev-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+/** Apps whose image test-dev may have tagged msehome-package/<name>:latest. */
+const names: string[] = [];
+afterAll(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  for (const name of names) {
+    // Without an engine (the Docker tests skipped) there is nothing to remove.
+    await Promise.resolve()
+      .then(() => removeImage(testEngine(), `${imageRepositoryFor(name)}:latest`, { ignoreMissing: true }))
+      .catch(() => undefined);
+  }
+});
 
 async function project(): Promise<{ name: string; directory: string }> {
   const name = uniqueName("testdev");
+  names.push(name);
   const parent = mkdtempSync(path.join(scratch, "p-"));
   const run = await runCli(["scaffold", name], { cwd: parent });
   expect(run.code, run.stderr).toBe(0);
