@@ -1,0 +1,145 @@
+// Memory benchmark: `msehome spawn` of a package whose image exceeds 1 GiB (extract, verify the
+// digests, load the image, start the app, wait for it, collect the evidence) keeps the msehome
+// process's peak RSS under 200 MiB: the image only ever streams through it.
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { removeContainer } from "../src/docker/container.js";
+import { DockerEngine } from "../src/docker/engine.js";
+import { inspectImage, removeImage } from "../src/docker/images.js";
+import { appImageTag } from "../src/operator/appImage.js";
+import { imageRepositoryFor } from "../src/provider/package.js";
+import { scaffold } from "../src/provider/scaffold.js";
+import { startPccsServer } from "../src/simulation/pccsServer.js";
+import { initPlatform } from "../src/simulation/platform.js";
+import { MSEHOME_VERSION } from "../src/version.js";
+
+const MiB = 1024 * 1024;
+const LIMIT_MIB = 200;
+const PAYLOAD_BYTES = 1100 * MiB;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = path.join(root, "dist", "cli", "main.js");
+
+/** Runs the CLI with a hook that records the process's peak RSS (KiB) at exit. */
+async function measure(args: string[]): Promise<{ peakMiB: number; seconds: number; stdout: string }> {
+  const scratch = mkdtempSync(path.join(tmpdir(), "msehome-rss-"));
+  const hook = path.join(scratch, "hook.mjs");
+  const report = path.join(scratch, "rss");
+  writeFileSync(
+    hook,
+    `import { writeFileSync } from "node:fs";\nprocess.on("exit", () => writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS)));\n`,
+  );
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", hook, cli, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const [code] = (await once(child, "close")) as [number];
+  if (code !== 0) throw new Error(`msehome ${args[0]} exited with ${code}`);
+  const peakMiB = Number(readFileSync(report, "utf8")) / 1024;
+  rmSync(scratch, { recursive: true, force: true });
+  return { peakMiB, seconds: (Date.now() - started) / 1000, stdout };
+}
+
+/** Incompressible-looking bytes, so no layer of the pipeline can shrink them. */
+async function writePayload(file: string): Promise<void> {
+  const block = Buffer.alloc(4 * MiB);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const out = createWriteStream(file);
+  for (let written = 0; written < PAYLOAD_BYTES; written += block.length) {
+    if (!out.write(block)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "close");
+}
+
+const engine = DockerEngine.fromEnvironment();
+await engine.ping();
+execFileSync("bash", ["scripts/build-base-image.sh"], { cwd: root, stdio: "inherit" });
+const base = await inspectImage(engine, `msehome/base:${MSEHOME_VERSION}-simulation`);
+if (!base) throw new Error("the simulation base image is missing");
+
+const work = mkdtempSync(path.join(tmpdir(), "msehome-bench-spawn-"));
+const name = `bench-spawn-${process.pid}`;
+const platformDir = path.join(work, "platform");
+await initPlatform(platformDir);
+const pccs = await startPccsServer({ host: "127.0.0.1", port: 0, platformDir, tls: true });
+let imageId: string | undefined;
+let failed = false;
+try {
+  const project = await scaffold(name, { parentDir: work });
+  await writePayload(path.join(project.directory, "payload.bin"));
+  writeFileSync(
+    path.join(project.directory, "Dockerfile"),
+    "ARG MSEHOME_BASE\nFROM ${MSEHOME_BASE}\nCOPY payload.bin /opt/payload.bin\n",
+  );
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      "package",
+      "--project",
+      project.directory,
+      "--output",
+      path.join(work, "package"),
+      "--base-image",
+      base.id,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  rmSync(path.join(project.directory, "payload.bin"));
+  const packageDir = path.join(work, "package");
+  const packagePath = path.join(
+    packageDir,
+    readdirSync(packageDir).find((entry) => entry.endsWith(".tar"))!,
+  );
+  // Spawn must load the image from the package, as on the operator's own machine.
+  const built = await inspectImage(engine, `${imageRepositoryFor(name)}:latest`);
+  imageId = built?.id;
+  await removeImage(engine, `${imageRepositoryFor(name)}:latest`);
+
+  const spawned = await measure([
+    "--json",
+    "spawn",
+    name,
+    "--host",
+    "localhost",
+    "--port",
+    String(20000 + (process.pid % 20000)),
+    "--size",
+    "2048",
+    "--package",
+    packagePath,
+    "--output",
+    path.join(work, "operator"),
+    "--pccs",
+    pccs.url,
+    "--pccs-insecure-tls",
+    "--simulation",
+    "--platform",
+    platformDir,
+  ]);
+  const result = JSON.parse(spawned.stdout) as { state: string };
+  const image = await inspectImage(engine, appImageTag(name));
+  const imageMiB = (image?.sizeBytes ?? 0) / MiB;
+  console.log(
+    `spawn: image ${imageMiB.toFixed(0)} MiB, ${result.state} after ${spawned.seconds.toFixed(1)} s, peak RSS ${spawned.peakMiB.toFixed(1)} MiB (limit ${LIMIT_MIB} MiB)`,
+  );
+  if (imageMiB < 1024) throw new Error("the benchmark image is smaller than 1 GiB");
+  failed = spawned.peakMiB >= LIMIT_MIB;
+} finally {
+  await removeContainer(engine, name, { force: true, ignoreMissing: true });
+  await removeImage(engine, appImageTag(name), { ignoreMissing: true }).catch(() => undefined);
+  if (imageId)
+    await removeImage(engine, imageId, { force: true, ignoreMissing: true }).catch(() => undefined);
+  await pccs.close();
+  rmSync(work, { recursive: true, force: true });
+}
+if (failed) {
+  console.error(`FAIL: peak RSS reached ${LIMIT_MIB} MiB`);
+  process.exitCode = 1;
+}

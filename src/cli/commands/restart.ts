@@ -1,0 +1,35 @@
+// `msehome restart NAME`: flags, progress and output; the work is in operator/restart.
+import type { Command } from "commander";
+import { printAppLogTail } from "../appLogTail.js";
+import { contextOf, printResult } from "../output.js";
+import { createSpinner } from "../spinner.js";
+import { parseMinutes } from "./operatorFlags.js";
+
+export function registerRestart(program: Command): void {
+  program
+    .command("restart")
+    .description(
+      "Restart an app's container and wait until it serves again: a configured app runs again at once (its enclave keeps its keys and secrets), one never configured waits for `msehome run` again.",
+    )
+    .argument("<name>", "the app's name (as given to spawn)")
+    .option("--timeout <minutes>", "how long to wait for the app to serve again", parseMinutes, 5)
+    .action(async (name: string, options: { timeout: number }, command: Command) => {
+      const { restartApp } = await import("../../operator/restart.js");
+      const spinner = createSpinner();
+      let result;
+      try {
+        result = await restartApp({
+          name,
+          timeoutMs: options.timeout * 60_000,
+          onPhase: (message) => spinner.update(message),
+          onProbe: (probe) => spinner.update(`Restarting ${name}: ${probe.state}`),
+        });
+      } catch (error) {
+        spinner.stop();
+        printAppLogTail(error, name);
+        throw error;
+      }
+      spinner.stop();
+      printResult(contextOf(command), result, () => `Restarted ${result.name}: ${result.state}.`);
+    });
+}

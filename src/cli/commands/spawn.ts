@@ -1,0 +1,145 @@
+// `msehome spawn NAME --host H --port P --size MB --package F --output DIR …`: flags, progress and
+// output; the work is in operator/spawn.
+import { type Command, Option } from "commander";
+import { APP_NAME_EXPECTATION } from "../../model/appName.js";
+import { printAppLogTail } from "../appLogTail.js";
+import { UsageError } from "../errors.js";
+import { contextOf, printResult, warn } from "../output.js";
+import { createSpinner } from "../spinner.js";
+import { parseDays, parseMegabytes, parseMinutes, parsePort } from "./operatorFlags.js";
+
+interface SpawnFlags {
+  host: string;
+  port: number;
+  size: number;
+  package: string;
+  output: string;
+  pccs?: string;
+  pccsInsecureTls?: boolean;
+  signerKey?: string;
+  days: number;
+  timeout: number;
+  simulation?: boolean;
+  platform?: string;
+}
+
+export function registerSpawn(program: Command): void {
+  program
+    .command("spawn")
+    .description(
+      "Deploy a code provider's package as an SGX enclave app: load its image, start the app with its configuration server waiting for secrets, and collect the evidence (evidence.json, ratls.pem) to send to the code provider. DIR also receives mse.toml and tests/ for `msehome test`, and what the app needs for as long as it exists.",
+    )
+    .argument("<name>", `the app's name, used by every later command: ${APP_NAME_EXPECTATION}`)
+    .requiredOption(
+      "--host <host>",
+      "the DNS name (or IP) the app is reached at; its certificate is issued for it",
+    )
+    .requiredOption("--port <port>", "the port the app is published on, on 127.0.0.1", parsePort)
+    .requiredOption(
+      "--size <MB>",
+      "enclave size in MB: a power of two, at least 1024 on SGX hardware (e.g. 4096)",
+      parseMegabytes,
+    )
+    .requiredOption("--package <file>", "the package_<name>_<ns>.tar the code provider sent")
+    .requiredOption(
+      "--output <dir>",
+      "directory receiving evidence.json, ratls.pem, mse.toml, tests/ and the app's input (created when missing)",
+    )
+    .option(
+      "--pccs <url>",
+      "the PCCS to fetch the collateral from (default: pccs_url of /etc/sgx_default_qcnl.conf)",
+    )
+    .option(
+      "--pccs-insecure-tls",
+      "accept the PCCS's self-signed HTTPS certificate (the code provider still verifies the collateral against Intel's root)",
+    )
+    .option(
+      "--signer-key <file>",
+      "the enclave signer key, RSA-3072 with e=3, PEM (default: a fresh one generated into DIR/enclave-key.pem); keep it while the app exists",
+    )
+    .option("--days <n>", "validity of the app's RA-TLS certificate in days", parseDays, 365)
+    .option("--timeout <minutes>", "how long to wait for the configuration server", parseMinutes, 5)
+    .option(
+      "--simulation",
+      "run on a simulated SGX platform (no SGX hardware; verifiable only with --simulation)",
+    )
+    .addOption(
+      new Option(
+        "--platform <dir>",
+        "the simulated platform directory, with --simulation (default: $MSEHOME_SIM_PLATFORM or ~/.config/msehome/sim-platform)",
+      ),
+    )
+    .action(async (name: string, flags: SpawnFlags, command: Command) => {
+      const ctx = contextOf(command);
+      if (flags.platform !== undefined && !flags.simulation) {
+        throw new UsageError("--platform names a simulated platform: it needs --simulation");
+      }
+      const { spawnApp } = await import("../../operator/spawn.js");
+      const { InterruptedError } = await import("../../operator/errors.js");
+      let simulation;
+      if (flags.simulation) {
+        const { defaultPlatformDir, loadPlatform } = await import("../../simulation/platform.js");
+        const { SIMULATION_WARNING } = await import("../../simulation/simulator.js");
+        warn(SIMULATION_WARNING);
+        simulation = { platformDir: flags.platform ?? defaultPlatformDir(), check: loadPlatform };
+      }
+      const spinner = createSpinner();
+      let phase = "";
+      // Ctrl-C undoes the spawn; a second one leaves at once.
+      const controller = new AbortController();
+      const interrupt = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        spinner.update("Interrupted: removing what the spawn created (Ctrl-C again to quit at once)");
+        controller.abort(
+          new InterruptedError(`spawn of "${name}" was interrupted; what it had created was removed`),
+        );
+      };
+      process.on("SIGINT", interrupt);
+      let result;
+      try {
+        result = await spawnApp({
+          name,
+          host: flags.host,
+          port: flags.port,
+          sizeMb: flags.size,
+          packagePath: flags.package,
+          outputDir: flags.output,
+          ...(flags.pccs !== undefined ? { pccsUrl: flags.pccs } : {}),
+          pccsInsecureTls: flags.pccsInsecureTls === true,
+          ...(flags.signerKey !== undefined ? { signerKeyPath: flags.signerKey } : {}),
+          days: flags.days,
+          timeoutMs: flags.timeout * 60_000,
+          ...(simulation ? { simulation } : {}),
+          signal: controller.signal,
+          reporter: {
+            phase: (message) => {
+              phase = message;
+              spinner.update(message);
+            },
+            probe: (probe) => spinner.update(`${phase}: ${probe.state}`),
+          },
+        });
+      } catch (error) {
+        spinner.stop();
+        printAppLogTail(error, name);
+        throw error;
+      } finally {
+        process.removeListener("SIGINT", interrupt);
+      }
+      spinner.stop();
+      const done = result;
+      printResult(ctx, done, () =>
+        [
+          `Spawned ${done.name}${done.mode === "simulation" ? " on a SIMULATED SGX platform" : ""}: ${done.state}.`,
+          `  URL:          https://${done.host}:${done.port} (published on 127.0.0.1:${done.port})`,
+          `  App id:       ${done.appId}`,
+          `  Expires at:   ${done.expiresAt}`,
+          `  Evidence:     ${done.files.evidence} (send it to the code provider)`,
+          `  Certificate:  ${done.files.certificate}`,
+          `  Signer key:   ${done.files.signerKey}${done.signerKeyGenerated ? " (generated; keep it: restarts need it)" : ""}`,
+          `  Tests:        msehome test --test ${done.files.tests} --config ${done.files.config} ${done.name}`,
+          `Next: the code provider verifies the evidence and seals the secrets; then \`msehome run ${done.name}\`.`,
+        ].join("\n"),
+      );
+    });
+}

@@ -1,0 +1,29 @@
+// The certificate a spawned app presents, accepted only as an RA-TLS certificate: it carries a
+// quote whose report_data binds the certificate's key. Whoever answers with it holds the
+// enclave's key, so `run` and `test` pin their connections to it. (Whether the enclave is the
+// right one is for the code provider's `verify` to say.)
+import { parseQuote } from "../attestation/quote.js";
+import {
+  checkReportDataBinding,
+  extractQuoteFromCertificate,
+  fetchPeerCertificate,
+} from "../attestation/ratls.js";
+import type { AppContainer } from "../docker/appContainer.js";
+import { appEndpoint } from "./appEndpoint.js";
+
+export async function fetchAppCertificate(app: AppContainer): Promise<string> {
+  const endpoint = appEndpoint(app);
+  const certificatePem = await fetchPeerCertificate(endpoint.address, endpoint.port);
+  let binding;
+  try {
+    binding = checkReportDataBinding(certificatePem, parseQuote(extractQuoteFromCertificate(certificatePem)));
+  } catch (cause) {
+    throw new Error(`the app "${app.name}" does not present an RA-TLS certificate`, { cause });
+  }
+  if (!binding.ok) {
+    throw new Error(
+      `the app "${app.name}" presents a certificate its quote does not vouch for: ${binding.reason}`,
+    );
+  }
+  return certificatePem;
+}

@@ -1,0 +1,55 @@
+// `msehome restart NAME`: restarts the app's container and waits until it serves again (the
+// enclave finds its keys and configuration in its storage, so a configured app runs at once).
+import { existsSync } from "node:fs";
+import { getAppContainer } from "../docker/appContainerLookup.js";
+import { readAppContainer } from "../docker/appContainer.js";
+import { restartContainer } from "../docker/container.js";
+import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { waitForAppState } from "./appReadiness.js";
+import type { AppProbe } from "./appState.js";
+import { OperatorInputError } from "./errors.js";
+
+export interface RestartRequest {
+  name: string;
+  /** How long to wait for the app to serve again (default 5 minutes). */
+  timeoutMs?: number;
+  /** Called when the restart begins (after the app and its files were found). */
+  onPhase?: (message: string) => void;
+  onProbe?: (probe: AppProbe) => void;
+  engine?: DockerEngine;
+}
+
+export interface RestartResult {
+  name: string;
+  /** "waiting for secrets" or "running". */
+  state: AppProbe["state"];
+  detail: string;
+}
+
+export const DEFAULT_RESTART_TIMEOUT_MS = 5 * 60_000;
+
+export async function restartApp(request: RestartRequest): Promise<RestartResult> {
+  const engine = request.engine ?? (await connectDocker());
+  const app = await getAppContainer(engine, request.name);
+  // The engine would refuse with a bare "bind source path does not exist"; say which file and why.
+  for (const mount of app.mounts) {
+    if (mount.type === "bind" && mount.source.startsWith("/") && !existsSync(mount.source)) {
+      throw new OperatorInputError(
+        `the app "${app.name}" cannot restart: ${mount.source} (mounted at ${mount.target}) is gone; it lives in the directory spawn wrote, which must be kept while the app exists`,
+      );
+    }
+  }
+  request.onPhase?.(`Restarting ${app.name}`);
+  await restartContainer(engine, app.id);
+  const probe = await waitForAppState(
+    engine,
+    await readAppContainer(engine, app.id),
+    ["waiting for secrets", "running"],
+    {
+      during: "waiting for it to serve again after the restart",
+      timeoutMs: request.timeoutMs ?? DEFAULT_RESTART_TIMEOUT_MS,
+      ...(request.onProbe ? { onProbe: request.onProbe } : {}),
+    },
+  );
+  return { name: app.name, state: probe.state, detail: probe.detail };
+}

@@ -1,0 +1,131 @@
+// What spawn checks before it touches anything: the values of its flags, the host's SGX devices
+// (or the simulated platform), the container name and the port.
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer, isIP } from "node:net";
+import { APP_CONTAINER_PATHS, SGX_DEVICES } from "../docker/appContainer.js";
+import { listAppContainers } from "../docker/appContainerLookup.js";
+import { findContainer } from "../docker/container.js";
+import type { DockerEngine } from "../docker/engine.js";
+import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
+import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
+import { OperatorInputError } from "./errors.js";
+
+/** SGX hardware needs at least this much enclave memory for Node and the runtime (MB). */
+export const MIN_HARDWARE_ENCLAVE_MB = 1024;
+
+/** Why `sizeMb` cannot be an enclave size, or undefined. Gramine wants a power of two. */
+export function enclaveSizeProblem(sizeMb: number, simulation: boolean): string | undefined {
+  if (!Number.isSafeInteger(sizeMb) || sizeMb < 1) return "it is not a positive whole number of MB";
+  if ((sizeMb & (sizeMb - 1)) !== 0) return "it is not a power of two (e.g. 1024, 2048, 4096)";
+  if (!simulation && sizeMb < MIN_HARDWARE_ENCLAVE_MB)
+    return `an SGX enclave needs at least ${MIN_HARDWARE_ENCLAVE_MB} MB`;
+  return undefined;
+}
+
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** Why `host` cannot be the certificate's subject alternative name (a DNS name or an IP), or undefined. */
+export function hostProblem(host: string): string | undefined {
+  if (isIP(host) !== 0) return undefined;
+  if (host.length === 0) return "it is empty";
+  if (host.length > 253) return "it is longer than 253 characters";
+  if (!host.split(".").every((label) => DNS_LABEL.test(label))) {
+    return "it is neither an IP address nor a DNS name (letters, digits and hyphens between dots)";
+  }
+  return undefined;
+}
+
+export interface SpawnValues {
+  name: string;
+  host: string;
+  port: number;
+  sizeMb: number;
+  days: number;
+  timeoutMs: number;
+  simulation: boolean;
+}
+
+/** Checks the flag values; the first problem becomes an OperatorInputError naming the flag. */
+export function checkSpawnValues(values: SpawnValues): void {
+  const nameProblem = appNameProblem(values.name);
+  if (nameProblem) {
+    throw new OperatorInputError(
+      `invalid app name ${JSON.stringify(values.name)}: ${nameProblem}; expected ${APP_NAME_EXPECTATION}`,
+    );
+  }
+  const host = hostProblem(values.host);
+  if (host) throw new OperatorInputError(`invalid --host ${JSON.stringify(values.host)}: ${host}`);
+  if (!Number.isInteger(values.port) || values.port < 1 || values.port > 65535) {
+    throw new OperatorInputError(`invalid --port ${values.port}: it must be between 1 and 65535`);
+  }
+  const size = enclaveSizeProblem(values.sizeMb, values.simulation);
+  if (size) throw new OperatorInputError(`invalid --size ${values.sizeMb}: ${size}`);
+  if (!Number.isInteger(values.days) || values.days < 1) {
+    throw new OperatorInputError(
+      `invalid --days ${values.days}: it must be a whole number of days, at least 1`,
+    );
+  }
+  if (!(values.timeoutMs > 0))
+    throw new OperatorInputError("invalid --timeout: it must be more than 0 minutes");
+}
+
+export async function checkPackageFile(file: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new OperatorInputError(`the package ${file} does not exist`);
+  }
+  if (!info.isFile()) throw new OperatorInputError(`the package ${file} is not a file`);
+}
+
+/** On hardware, the SGX devices and the AESM socket directory must be on this machine. */
+export function checkSgxHost(): void {
+  const missing = [...SGX_DEVICES.map((d) => d.pathOnHost), APP_CONTAINER_PATHS.aesmd].filter(
+    (file) => !existsSync(file),
+  );
+  if (missing.length > 0) {
+    throw new OperatorInputError(
+      `this machine has no SGX ${missing.join(", ")} (is the SGX driver loaded and aesmd running?); without SGX hardware, spawn with --simulation`,
+    );
+  }
+}
+
+/** Refuses a name any container on the engine already has (apps or not). */
+export async function checkNameFree(engine: DockerEngine, name: string): Promise<void> {
+  const existing = await findContainer(engine, name);
+  if (existing && existing.name === name) throw new ContainerNameTakenError(name);
+}
+
+/** Binds and releases the port: anything listening there (Docker's proxy included) makes it fail. */
+function probeListen(hostIp: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") return resolve("something listens there");
+      // A privileged port msehome itself may not bind: the engine (root) will say whether it is free.
+      if (error.code === "EACCES") return resolve(undefined);
+      resolve(error.code ?? error.message);
+    });
+    server.listen({ host: hostIp, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * Refuses a port another msehome app was given (even a stopped one would collide when restarted)
+ * or that something on this machine listens on.
+ */
+export async function checkPortFree(engine: DockerEngine, hostIp: string, port: number): Promise<void> {
+  const apps = await listAppContainers(engine);
+  const holder = apps.find((app) => app.labels.port === port);
+  if (holder) {
+    throw new PortUnavailableError(
+      hostIp,
+      port,
+      `the msehome app "${holder.name}" (${holder.running ? "running" : "stopped"}) has it`,
+    );
+  }
+  const busy = await probeListen(hostIp, port);
+  if (busy) throw new PortUnavailableError(hostIp, port, busy);
+}

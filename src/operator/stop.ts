@@ -1,0 +1,36 @@
+// `msehome stop NAME [--remove]`: stops the app's container; --remove also deletes it and releases its image.
+import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { getAppContainer } from "../docker/appContainerLookup.js";
+import { removeContainer, stopContainer } from "../docker/container.js";
+import { isAppImageTag, releaseAppImage } from "./appImage.js";
+
+export interface StopRequest {
+  name: string;
+  /** Delete the container (and the image, unless something else uses it) after stopping it. */
+  remove?: boolean;
+  /** Seconds between SIGTERM and SIGKILL (default 10). */
+  graceSeconds?: number;
+  engine?: DockerEngine;
+}
+
+export interface StopResult {
+  name: string;
+  /** False when the container was not running. */
+  wasRunning: boolean;
+  removed: boolean;
+  /** The image reference released with --remove. */
+  image: string | null;
+}
+
+export async function stopApp(request: StopRequest): Promise<StopResult> {
+  const engine = request.engine ?? (await connectDocker());
+  const app = await getAppContainer(engine, request.name);
+  const wasRunning = app.running || app.status === "restarting" || app.status === "paused";
+  if (wasRunning) await stopContainer(engine, app.id, request.graceSeconds ?? 10);
+  if (!request.remove) return { name: app.name, wasRunning, removed: false, image: null };
+  await removeContainer(engine, app.id, { force: true, ignoreMissing: true });
+  // Only the app's own tag is released; an image spawned under another reference is left alone.
+  const image = isAppImageTag(app.labels.image) ? app.labels.image : null;
+  if (image) await releaseAppImage(engine, image);
+  return { name: app.name, wasRunning, removed: true, image };
+}
