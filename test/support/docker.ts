@@ -4,7 +4,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "vitest";
-import type Docker from "dockerode";
 import { DockerEngine } from "../../src/docker/engine.js";
 
 interface Probe {
@@ -87,15 +86,4 @@ export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_00
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-}
-
-/**
- * The engine as a raw dockerode client and whether it answers, for suites that drive containers
- * with dockerode directly. With CI=true an unreachable engine throws; locally it announces the skip.
- */
-export async function dockerEngine(): Promise<{ available: boolean; docker: Docker }> {
-  if (found.engine) return { available: true, docker: found.engine.api };
-  if (required) throw new Error(`CI runs the Docker tests, but no Docker engine answers (${found.reason})`);
-  announceSkip(found.reason);
-  return { available: false, docker: DockerEngine.fromEnvironment().api };
 }
