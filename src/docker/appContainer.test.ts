@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeDocker, freePort, testEngine, uniqueName, waitForHttp } from "../../test/support/docker.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { MSEHOME_VERSION } from "../version.js";
-import type { AppLaunchArguments } from "./appArguments.js";
+import type { LaunchArguments } from "../model/launchArguments.js";
 import {
   APP_CONTAINER_PATHS,
   type AppContainerSpec,
@@ -41,7 +41,7 @@ const tag = `msehome-test/${uniqueName("app")}:1`;
 let imageId = "";
 const names: string[] = [];
 
-const launch: AppLaunchArguments = {
+const launch: LaunchArguments = {
   sizeMb: 2048,
   san: "localhost",
   appId: "0b8e6f36-1d7e-4b61-9c43-6c6a9f0a1c2d",

@@ -1,6 +1,10 @@
 // An msehome app container: its labels, mounts, devices and port binding (DESIGN §4), created, started, read back.
+import {
+  formatLaunchArguments,
+  type LaunchArguments,
+  parseLaunchArguments,
+} from "../model/launchArguments.js";
 import { MSEHOME_VERSION } from "../version.js";
-import { type AppLaunchArguments, entrypointArguments, parseEntrypointArguments } from "./appArguments.js";
 import { type AppLabels, type AppMode, appLabelsToDocker, parseAppLabels } from "./appLabels.js";
 import {
   type ContainerInfo,
@@ -47,7 +51,7 @@ export interface AppContainerSpec {
   /** Image reference (tag or id) loaded from the package. */
   image: string;
   /** The entrypoint arguments; `simulation` decides the mode. */
-  launch: AppLaunchArguments;
+  launch: LaunchArguments;
   /** Host port on which the container's 443 is published. */
   port: number;
   /** Host address of the binding (default 127.0.0.1). */
@@ -72,7 +76,7 @@ export interface AppContainer {
   name: string;
   mode: AppMode;
   labels: AppLabels;
-  launch: AppLaunchArguments;
+  launch: LaunchArguments;
   imageId: string;
   status: ContainerStatus;
   running: boolean;
@@ -96,7 +100,7 @@ export class AppContainerSpecError extends Error {
   }
 }
 
-function modeOf(launch: AppLaunchArguments): AppMode {
+function modeOf(launch: LaunchArguments): AppMode {
   return launch.simulation ? "simulation" : "sgx";
 }
 
@@ -155,7 +159,7 @@ export function appContainerCreateOptions(spec: AppContainerSpec): Record<string
   return {
     name: spec.name,
     Image: spec.image,
-    Cmd: entrypointArguments(spec.launch),
+    Cmd: formatLaunchArguments(spec.launch),
     Env: dockerEnv(spec.env),
     Labels: appLabelsToDocker(labels),
     ExposedPorts: { [containerPort]: {} },
@@ -217,7 +221,7 @@ export async function runAppDryRun(
   engine: DockerEngine,
   spec: {
     image: string;
-    launch: AppLaunchArguments;
+    launch: LaunchArguments;
     inputDir: string;
     signerKeyFile?: string;
     env?: Record<string, string>;
@@ -228,7 +232,7 @@ export async function runAppDryRun(
   checkAbsolute("signer key", spec.signerKeyFile);
   return runOneShotContainer(engine, {
     image: spec.image,
-    command: entrypointArguments({ ...spec.launch, dryRun: true }),
+    command: formatLaunchArguments({ ...spec.launch, dryRun: true }),
     mounts: appMounts(spec),
     ...(spec.env ? { env: spec.env } : {}),
     ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
@@ -238,12 +242,19 @@ export async function runAppDryRun(
 /** Reads a container as an msehome app; NotAnAppContainerError when its labels or command are not an app's. */
 export function appContainerOf(info: ContainerInfo): AppContainer {
   let labels: AppLabels;
-  let launch: AppLaunchArguments;
+  let launch: LaunchArguments;
   try {
     labels = parseAppLabels(info.labels);
-    launch = parseEntrypointArguments(info.command);
   } catch (error) {
     throw new NotAnAppContainerError(info.name, (error as Error).message);
+  }
+  try {
+    launch = parseLaunchArguments(info.command);
+  } catch (error) {
+    throw new NotAnAppContainerError(
+      info.name,
+      `its command is not msehome-run's: ${(error as Error).message}`,
+    );
   }
   const binding = info.portBindings.find((b) => b.containerPort === `${APP_CONTAINER_PORT}/tcp`);
   return {

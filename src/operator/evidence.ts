@@ -11,6 +11,7 @@ import { APP_CONTAINER_PATHS, type AppContainer } from "../docker/appContainer.j
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { type Evidence, renderEvidence } from "../model/evidence.js";
+import { spawnArgsOf } from "../model/launchArguments.js";
 import { appEndpoint } from "./appEndpoint.js";
 import { probeApp } from "./appState.js";
 import { AppStateError } from "./errors.js";
@@ -63,13 +64,7 @@ export async function gatherEvidence(app: AppContainer, pccs: PccsClient): Promi
   const evidence: Evidence = {
     mode: app.mode,
     source: "msehome",
-    spawnArgs: {
-      host: app.launch.san,
-      expirationDate: app.launch.expiration,
-      size: app.launch.sizeMb,
-      appId: app.launch.appId,
-      application: app.launch.application,
-    },
+    spawnArgs: spawnArgsOf(app.launch),
     certificatePem,
     signerPublicKeyPem: signerPublicKey,
     pckCa: request.ca,

@@ -12,6 +12,7 @@ import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { AppMode } from "../docker/appLabels.js";
+import type { LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
 import { extractPackage, extractPackageTests } from "../package/packageReader.js";
 import { appImageTag, releaseAppImage } from "./appImage.js";
@@ -243,7 +244,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     // 6. The container, then its configuration server.
     report.phase?.(`Starting ${request.name}`);
     const now = request.now?.() ?? new Date();
-    const launch = {
+    const launch: LaunchArguments = {
       sizeMb: request.sizeMb,
       san: request.host,
       appId: randomUUID(),

@@ -1,7 +1,7 @@
 // The pieces of verify --package that need no engine: the launch arguments rebuilt from the
 // evidence, and the dry run's output read strictly.
 import { describe, expect, it } from "vitest";
-import { entrypointArguments } from "../docker/appArguments.js";
+import { formatLaunchArguments } from "../model/launchArguments.js";
 import { launchArgumentsOf, parseDryRunMeasurement } from "./packageMeasurement.js";
 
 const HEX = "ab".repeat(32);
@@ -15,7 +15,7 @@ const spawnArgs = {
 
 describe("launchArgumentsOf", () => {
   it("gives msehome-run exactly the spawn arguments, with --dry-run, in the evidence's mode", () => {
-    expect(entrypointArguments(launchArgumentsOf(spawnArgs, "simulation"))).toEqual([
+    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "simulation"))).toEqual([
       "--size",
       "4096M",
       "--san",
@@ -29,7 +29,7 @@ describe("launchArgumentsOf", () => {
       "--simulation",
       "--dry-run",
     ]);
-    expect(entrypointArguments(launchArgumentsOf(spawnArgs, "sgx"))).not.toContain("--simulation");
+    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "sgx"))).not.toContain("--simulation");
   });
 });
 

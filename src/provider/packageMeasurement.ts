@@ -6,13 +6,13 @@
 import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { AppLaunchArguments } from "../docker/appArguments.js";
 import { runAppDryRun } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { EvidenceMode, SpawnArgs } from "../model/evidence.js";
+import { launchArgumentsFromSpawnArgs, type LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
 import { extractPackage } from "../package/packageReader.js";
 
@@ -37,18 +37,9 @@ export interface MeasurePackageOptions {
   signal?: AbortSignal;
 }
 
-/** The launch arguments of an enclave, from the spawn arguments its evidence records. */
-export function launchArgumentsOf(spawnArgs: SpawnArgs, mode: EvidenceMode): AppLaunchArguments {
-  return {
-    sizeMb: spawnArgs.size,
-    san: spawnArgs.host,
-    appId: spawnArgs.appId,
-    application: spawnArgs.application,
-    expiration: spawnArgs.expirationDate,
-    simulation: mode === "simulation",
-    dryRun: true,
-    debug: false,
-  };
+/** The dry run's launch arguments: the enclave's, from the spawn arguments its evidence records. */
+export function launchArgumentsOf(spawnArgs: SpawnArgs, mode: EvidenceMode): LaunchArguments {
+  return { ...launchArgumentsFromSpawnArgs(spawnArgs, mode), dryRun: true };
 }
 
 /** The measurement from `msehome-run --dry-run`'s output (`Measurement:\n    <64 hex>`). */

@@ -5,13 +5,8 @@ import { extractTarSafely } from "../package/safeExtract.js";
 import { startEnclave } from "./enclave.js";
 import type { EntrypointIo } from "./entrypoint.js";
 import { gramineDryRun, runInGramine } from "./gramineLauncher.js";
-import {
-  LaunchArgumentError,
-  measuredArguments,
-  parseLaunchArguments,
-  RUN_USAGE,
-  type LaunchArguments,
-} from "./launchArguments.js";
+import { LaunchArgumentError, parseLaunchArguments, type LaunchArguments } from "../model/launchArguments.js";
+import { measuredArguments, RUN_USAGE } from "./launchArguments.js";
 import { CONTAINER_LAYOUT, CONTAINER_PORT, type RuntimeLayout } from "./layout.js";
 import { computeMeasurement, formatMeasurement } from "./measurement.js";
 import { SimulationProvider } from "./simulationProvider.js";

@@ -6,11 +6,11 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { LaunchArgumentError } from "../model/launchArguments.js";
 import { parseApplicationSpec } from "../model/mseToml.js";
 import { loadApplication } from "./appLoader.js";
 import { SEALED_SECRETS_FILE, SECRETS_FILE } from "./appConfiguration.js";
 import { CONTAINER_LAYOUT, DEV_PORT } from "./layout.js";
-import { LaunchArgumentError } from "./launchArguments.js";
 import type { EntrypointIo } from "./entrypoint.js";
 
 export const DEV_USAGE =

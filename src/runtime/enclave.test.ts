@@ -10,9 +10,9 @@ import * as x509 from "@peculiar/x509";
 import { encryptFileTo } from "../crypto/codeEncryption.js";
 import { sealBox } from "../crypto/sealedBox.js";
 import { serializeConfigurationPayload } from "../model/configurationPayload.js";
+import { parseLaunchArguments } from "../model/launchArguments.js";
 import type { AttestationProvider } from "./attestationProvider.js";
 import { startEnclave, type RunningEnclave } from "./enclave.js";
-import { parseLaunchArguments } from "./launchArguments.js";
 import type { RuntimeLayout } from "./layout.js";
 import { RATLS_QUOTE_OID } from "./raTlsCertificate.js";
 

@@ -3,6 +3,8 @@
 // code provider's app over HTTPS with the same certificate on the same port.
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { LaunchArguments } from "../model/launchArguments.js";
+import { parseApplicationSpec } from "../model/mseToml.js";
 import type { AttestationProvider } from "./attestationProvider.js";
 import { loadApplication } from "./appLoader.js";
 import {
@@ -16,7 +18,6 @@ import {
 import { startConfigurationServer } from "./configurationServer.js";
 import { loadOrCreateIdentity } from "./enclaveIdentity.js";
 import { openEnclaveStorage } from "./enclaveStorage.js";
-import type { LaunchArguments } from "./launchArguments.js";
 import type { RuntimeLayout } from "./layout.js";
 
 export interface EnclaveOptions {
@@ -59,7 +60,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     delete process.env.SECRETS_PATH;
     delete process.env.SEALED_SECRETS_PATH;
     Object.assign(process.env, environment);
-    const listener = await loadApplication(layout.appDir, args.applicationSpec, "https");
+    const listener = await loadApplication(layout.appDir, parseApplicationSpec(args.application), "https");
     if (closed) return;
     appServer = https.createServer(tls, listener);
     await new Promise<void>((resolve, reject) => {
@@ -92,7 +93,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     tls,
     host,
     port: options.port,
-    uuid: args.id,
+    uuid: args.appId,
     log,
     accept: async (payload) => {
       const configuration = resolveConfiguration(payload, identity);

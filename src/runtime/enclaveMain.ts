@@ -1,9 +1,9 @@
 // Entry module inside the Gramine SGX enclave (the manifest's fixed argv names it): the same
 // bootstrap as in simulation, attested through /dev/attestation.
+import { parseLaunchArguments } from "../model/launchArguments.js";
 import { startEnclave } from "./enclave.js";
 import { runEntrypoint } from "./entrypoint.js";
 import { GramineProvider } from "./gramineProvider.js";
-import { parseLaunchArguments } from "./launchArguments.js";
 import { CONTAINER_LAYOUT, CONTAINER_PORT } from "./layout.js";
 
 runEntrypoint("msehome-enclave", async (argv, io) => {

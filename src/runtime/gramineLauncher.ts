@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { LaunchArguments } from "../model/launchArguments.js";
 import { MANIFEST_NAME, renderGramineManifest, type GraminePaths } from "./gramineManifest.js";
-import type { LaunchArguments } from "./launchArguments.js";
 import type { RuntimeLayout } from "./layout.js";
 import { formatMeasurement } from "./measurement.js";
 

@@ -2,7 +2,7 @@ import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { parseSignerMeasurement } from "./gramineLauncher.js";
 import { renderGramineManifest } from "./gramineManifest.js";
-import { parseLaunchArguments } from "./launchArguments.js";
+import { parseLaunchArguments } from "../model/launchArguments.js";
 import { CONTAINER_LAYOUT } from "./layout.js";
 
 const ID = "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c11";

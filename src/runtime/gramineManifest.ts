@@ -4,7 +4,8 @@
 // arguments as a fixed argv. Storage is an encrypted mount keyed by the MRENCLAVE sealing key;
 // the decrypted code and the secret files live in enclave memory (tmpfs).
 import { stringify } from "smol-toml";
-import { launchArgv, type LaunchArguments } from "./launchArguments.js";
+import { enclaveSizeText, type LaunchArguments } from "../model/launchArguments.js";
+import { launchArgv } from "./launchArguments.js";
 import type { RuntimeLayout } from "./layout.js";
 
 export interface GraminePaths {
@@ -84,7 +85,7 @@ export function renderGramineManifest(options: ManifestOptions): string {
     sgx: {
       debug: args.debug,
       edmm_enable: false,
-      enclave_size: args.size,
+      enclave_size: enclaveSizeText(args.sizeMb),
       max_threads: options.maxThreads ?? 32,
       remote_attestation: "dcap",
       trusted_files: [

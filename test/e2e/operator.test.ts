@@ -18,6 +18,7 @@ import { runAppDryRun } from "../../src/docker/appContainer.js";
 import { findContainer, removeContainer } from "../../src/docker/container.js";
 import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { parseEvidence } from "../../src/model/evidence.js";
+import { launchArgumentsFromSpawnArgs } from "../../src/model/launchArguments.js";
 import { appImageTag } from "../../src/operator/appImage.js";
 import { imageRepositoryFor, packageApp } from "../../src/provider/package.js";
 import { scaffold } from "../../src/provider/scaffold.js";
@@ -250,16 +251,7 @@ describeDocker("SGX operator commands (simulation)", () => {
 
     const dryRun = await runAppDryRun(engine, {
       image: appImageTag(name),
-      launch: {
-        sizeMb: evidence.spawnArgs.size,
-        san: evidence.spawnArgs.host,
-        appId: evidence.spawnArgs.appId,
-        application: evidence.spawnArgs.application,
-        expiration: evidence.spawnArgs.expirationDate,
-        simulation: true,
-        dryRun: true,
-        debug: false,
-      },
+      launch: launchArgumentsFromSpawnArgs(evidence.spawnArgs, "simulation"),
       inputDir: path.join(out, "input"),
       signerKeyFile: path.join(out, "enclave-key.pem"),
     });

@@ -4,6 +4,7 @@ import type Docker from "dockerode";
 import https from "node:https";
 import { PassThrough } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { formatLaunchArguments } from "../../src/model/launchArguments.js";
 
 export const TEST_LABEL = "msehome.test";
 
@@ -19,25 +20,21 @@ export interface LaunchOptions {
   id: string;
   application?: string;
   expiration: number;
-  size?: string;
-  extra?: string[];
+  sizeMb?: number;
 }
 
+/** A simulation app's launch arguments, as spawn writes them. */
 export function launchArgs(options: LaunchOptions): string[] {
-  return [
-    "--size",
-    options.size ?? "2048M",
-    "--san",
-    options.san ?? "localhost",
-    "--id",
-    options.id,
-    "--application",
-    options.application ?? "app.mjs:app",
-    "--expiration",
-    String(options.expiration),
-    "--simulation",
-    ...(options.extra ?? []),
-  ];
+  return formatLaunchArguments({
+    sizeMb: options.sizeMb ?? 2048,
+    san: options.san ?? "localhost",
+    appId: options.id,
+    application: options.application ?? "app.mjs:app",
+    expiration: options.expiration,
+    simulation: true,
+    dryRun: false,
+    debug: false,
+  });
 }
 
 function hostConfig(inputs: AppContainerInputs): Docker.HostConfig {

@@ -1,0 +1,159 @@
+// The app container's launch arguments (DESIGN §4): `msehome-run --size <MB>M --san <host>
+// --id <uuid> --application <module:export> --expiration <unix> [--simulation] [--dry-run]
+// [--debug]`. One typed value, one strict parser (one clear sentence per mistake) and its inverse,
+// shared by spawn (which writes them), the runtime (which boots from them), the operator (which
+// reads them back from the container) and verify (which recomputes MRENCLAVE from them: the
+// measurement binds their text, e.g. the size as "4096M").
+import { isIP } from "node:net";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import type { EvidenceMode, SpawnArgs } from "./evidence.js";
+import { parseApplicationSpec } from "./mseToml.js";
+
+export interface LaunchArguments {
+  /** Enclave size in MB (MiB): a power of two, written "<MB>M". */
+  sizeMb: number;
+  /** Subject alternative name of the RA-TLS certificate: DNS name or IP. */
+  san: string;
+  /** App id (a UUID): the configuration server only accepts secrets carrying it. */
+  appId: string;
+  /** `module:export` in the code directory. */
+  application: string;
+  /** Expiration of the RA-TLS certificate, Unix seconds. */
+  expiration: number;
+  simulation: boolean;
+  dryRun: boolean;
+  debug: boolean;
+}
+
+/** A mistake in the launch arguments; an entrypoint reports it as a usage error (exit code 2). */
+export class LaunchArgumentError extends Error {
+  override name = "LaunchArgumentError";
+  readonly exitCode = 2;
+}
+
+const DNS_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const uuidSchema = z.uuid();
+
+/** The enclave size as the arguments (and so the measurement and Gramine's manifest) write it. */
+export function enclaveSizeText(sizeMb: number): string {
+  return `${sizeMb}M`;
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value.length === 0) throw new LaunchArgumentError(`--${name} is required`);
+  return value;
+}
+
+/** Reads the argument vector strictly: every flag once, nothing unknown, every value checked. */
+export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        size: { type: "string" },
+        san: { type: "string" },
+        id: { type: "string" },
+        application: { type: "string" },
+        expiration: { type: "string" },
+        simulation: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        debug: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new LaunchArgumentError(error instanceof Error ? error.message : String(error));
+  }
+
+  // Only the canonical spelling, so the size's text (which the measurement binds) is enclaveSizeText's.
+  const size = required(values, "size");
+  const sizeMatch = /^([1-9][0-9]{0,6})M$/.exec(size);
+  const sizeMb = sizeMatch ? Number(sizeMatch[1]) : 0;
+  if (!sizeMatch || (sizeMb & (sizeMb - 1)) !== 0) {
+    throw new LaunchArgumentError(
+      `--size must be a power of two in MiB followed by "M" (e.g. 4096M), got "${size}"`,
+    );
+  }
+
+  const san = required(values, "san");
+  if (isIP(san) === 0 && !DNS_NAME.test(san)) {
+    throw new LaunchArgumentError(`--san must be a DNS name or an IP address, got "${san}"`);
+  }
+
+  const appId = required(values, "id");
+  if (!uuidSchema.safeParse(appId).success)
+    throw new LaunchArgumentError(`--id must be a UUID, got "${appId}"`);
+
+  const application = required(values, "application");
+  try {
+    parseApplicationSpec(application);
+  } catch (error) {
+    throw new LaunchArgumentError(`--application: ${(error as Error).message}`);
+  }
+
+  const expirationText = required(values, "expiration");
+  if (!/^[1-9][0-9]{0,11}$/.test(expirationText)) {
+    throw new LaunchArgumentError(`--expiration must be a unix time in seconds, got "${expirationText}"`);
+  }
+
+  return {
+    sizeMb,
+    san,
+    appId,
+    application,
+    expiration: Number(expirationText),
+    simulation: values.simulation === true,
+    dryRun: values["dry-run"] === true,
+    debug: values.debug === true,
+  };
+}
+
+/** The argument vector of these arguments (the inverse of parseLaunchArguments), flags in a fixed order. */
+export function formatLaunchArguments(args: LaunchArguments): string[] {
+  const argv = [
+    "--size",
+    enclaveSizeText(args.sizeMb),
+    "--san",
+    args.san,
+    "--id",
+    args.appId,
+    "--application",
+    args.application,
+    "--expiration",
+    String(args.expiration),
+  ];
+  if (args.simulation) argv.push("--simulation");
+  if (args.dryRun) argv.push("--dry-run");
+  if (args.debug) argv.push("--debug");
+  return argv;
+}
+
+/** The spawn arguments evidence records for an enclave launched with these arguments. */
+export function spawnArgsOf(args: LaunchArguments): SpawnArgs {
+  return {
+    host: args.san,
+    expirationDate: args.expiration,
+    size: args.sizeMb,
+    appId: args.appId,
+    application: args.application,
+  };
+}
+
+/** The launch arguments of an enclave, rebuilt from the spawn arguments its evidence records. */
+export function launchArgumentsFromSpawnArgs(spawnArgs: SpawnArgs, mode: EvidenceMode): LaunchArguments {
+  return {
+    sizeMb: spawnArgs.size,
+    san: spawnArgs.host,
+    appId: spawnArgs.appId,
+    application: spawnArgs.application,
+    expiration: spawnArgs.expirationDate,
+    simulation: mode === "simulation",
+    dryRun: false,
+    debug: false,
+  };
+}
