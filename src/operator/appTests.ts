@@ -1,9 +1,8 @@
 // `msehome test NAME --test DIR --config FILE`: runs the code provider's tests against the deployed
-// app, over TLS to its RA-TLS certificate. The tests run from a temporary copy of DIR, where
-// `tests_requirements` are installed with npm (nothing is installed when the list is empty), so
-// the spawn directory stays as the package left it.
-import { spawn } from "node:child_process";
-import { cp, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+// app, over TLS to its RA-TLS certificate. What is the operator's: finding the running app and its
+// URL, and handing the tests its certificate to trust; provider/appTests runs them (from a
+// temporary copy of DIR, where `tests_requirements` are installed with npm).
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +10,7 @@ import type { Writable } from "node:stream";
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { readMseToml } from "../model/mseToml.js";
+import { runAppTests, TestRequirementsError } from "../provider/appTests.js";
 import { fetchAppCertificate } from "./appCertificate.js";
 import { probeApp } from "./appState.js";
 import { AppStateError, OperatorInputError } from "./errors.js";
@@ -26,6 +26,8 @@ export interface TestRequest {
   stderr?: Writable;
   /** Called before each step (installing, running). */
   onPhase?: (message: string) => void;
+  /** Aborting kills the running npm or tests and rejects with the reason. */
+  signal?: AbortSignal;
   engine?: DockerEngine;
 }
 
@@ -55,37 +57,15 @@ export class AppTestsFailedError extends Error {
   }
 }
 
-/** Runs a command, streaming its output; resolves with its exit status. */
-function runProcess(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; stdout: Writable; stderr: Writable },
-): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.pipe(options.stdout, { end: false });
-    child.stderr.pipe(options.stderr, { end: false });
-    child.on("error", (error) =>
-      reject(new Error(`cannot start ${command}: ${error.message}`, { cause: error })),
-    );
-    child.on("close", (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** Variables the scaffolded tests read as file paths; the tests run elsewhere, so relative ones are resolved here. */
-const PATH_VARIABLES = ["TEST_SECRET_JSON", "TEST_SEALED_SECRET_JSON"] as const;
-
-function absolutePathVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const resolved: NodeJS.ProcessEnv = {};
-  for (const name of PATH_VARIABLES) {
-    const value = env[name];
-    if (value) resolved[name] = path.resolve(value);
-  }
-  return resolved;
+/** The secret files the caller's TEST_SECRET_JSON and TEST_SEALED_SECRET_JSON name; the tests run elsewhere, so relative paths are resolved here. */
+function secretFilesFromEnvironment(env: NodeJS.ProcessEnv): {
+  secretsFile?: string;
+  sealedSecretsFile?: string;
+} {
+  return {
+    ...(env.TEST_SECRET_JSON ? { secretsFile: path.resolve(env.TEST_SECRET_JSON) } : {}),
+    ...(env.TEST_SEALED_SECRET_JSON ? { sealedSecretsFile: path.resolve(env.TEST_SEALED_SECRET_JSON) } : {}),
+  };
 }
 
 /** https://host:port, with brackets around an IPv6 host. */
@@ -122,43 +102,32 @@ export async function testApp(request: TestRequest): Promise<TestResult> {
 
   const work = await mkdtemp(path.join(tmpdir(), "msehome-test-"));
   try {
-    const copy = path.join(work, "tests");
-    await cp(testsDir, copy, { recursive: true });
     const certificateFile = path.join(work, "ratls.pem");
     await writeFile(certificateFile, certificatePem);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...absolutePathVariables(process.env),
-      TEST_REMOTE_URL: url,
-      // The scaffolded tests require exactly this certificate; any Node client trusts it as a CA.
-      TEST_RATLS_CERT: certificateFile,
-      NODE_EXTRA_CA_CERTS: certificateFile,
-      NODE_PATH: path.join(copy, "node_modules"),
-    };
     const requirements = config.tests_requirements;
-    if (requirements.length > 0) {
-      request.onPhase?.(`Installing ${requirements.join(", ")}`);
-      const install = await runProcess(
-        "npm",
-        [
-          "install",
-          "--prefix",
-          copy,
-          "--no-save",
-          "--no-package-lock",
-          "--no-audit",
-          "--no-fund",
-          "--",
-          ...requirements,
-        ],
-        { cwd: copy, env: { ...process.env }, stdout: stderr, stderr },
-      );
-      if (install.code !== 0)
-        throw new AppTestsFailedError(app.name, "install", install.code, install.signal);
+    const tests = await runAppTests({
+      testsDir,
+      command: config.tests_cmd,
+      requirements,
+      remoteUrl: url,
+      ...secretFilesFromEnvironment(process.env),
+      // The scaffolded tests require exactly this certificate; any Node client trusts it as a CA.
+      env: { TEST_RATLS_CERT: certificateFile, NODE_EXTRA_CA_CERTS: certificateFile },
+      // The spawn directory stays as the package left it.
+      alwaysCopy: true,
+      ...(request.signal ? { signal: request.signal } : {}),
+      onPhase: (message) => request.onPhase?.(message),
+      onOutput: (chunk, stream) => (stream === "stdout" ? stdout : stderr).write(chunk),
+      onInstallOutput: (chunk) => stderr.write(chunk),
+    }).catch((error: unknown) => {
+      if (error instanceof TestRequirementsError) {
+        throw new AppTestsFailedError(app.name, "install", error.exitCode, error.killedBy ?? null);
+      }
+      throw error;
+    });
+    if (tests.exitCode !== 0) {
+      throw new AppTestsFailedError(app.name, "tests", tests.exitCode, tests.killedBy ?? null);
     }
-    request.onPhase?.(`Running ${config.tests_cmd} against ${url}`);
-    const tests = await runProcess("/bin/sh", ["-c", config.tests_cmd], { cwd: copy, env, stdout, stderr });
-    if (tests.code !== 0) throw new AppTestsFailedError(app.name, "tests", tests.code, tests.signal);
     return { name: app.name, url, command: config.tests_cmd, requirements };
   } finally {
     await rm(work, { recursive: true, force: true });

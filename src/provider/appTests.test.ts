@@ -18,6 +18,7 @@ describe("runAppTests", () => {
   it("runs tests_cmd in the tests directory with the app's address and the secret files", async () => {
     const dir = testsDir();
     const output: Buffer[] = [];
+    const streams: Record<string, string> = { stdout: "", stderr: "" };
     const result = await runAppTests({
       testsDir: dir,
       command:
@@ -26,7 +27,10 @@ describe("runAppTests", () => {
       remoteUrl: "http://127.0.0.1:5999",
       secretsFile: "/keys/secrets.json",
       sealedSecretsFile: "/keys/sealed.json",
-      onOutput: (chunk) => output.push(chunk),
+      onOutput: (chunk, stream) => {
+        output.push(chunk);
+        streams[stream] += chunk.toString();
+      },
     });
     expect(result).toEqual({
       command: expect.any(String),
@@ -40,6 +44,27 @@ describe("runAppTests", () => {
     const text = Buffer.concat(output).toString();
     expect(text).toContain("to-out\n");
     expect(text).toContain("to-err\n");
+    expect(streams).toEqual({ stdout: "to-out\n", stderr: "to-err\n" });
+  });
+
+  it("runs from a temporary copy when asked, leaving the tests directory untouched", async () => {
+    const dir = testsDir();
+    await writeFile(path.join(dir, "marker.txt"), "copied\n");
+    const output: Buffer[] = [];
+    const result = await runAppTests({
+      testsDir: dir,
+      command: "cat marker.txt && touch written.txt && pwd",
+      requirements: [],
+      remoteUrl: "http://127.0.0.1:1",
+      alwaysCopy: true,
+      onOutput: (chunk) => output.push(chunk),
+    });
+    expect(result).toMatchObject({ ranIn: "temporary copy", exitCode: 0 });
+    const [marker, copy] = Buffer.concat(output).toString().trim().split("\n");
+    expect(marker).toBe("copied");
+    expect(copy).not.toBe(dir);
+    expect(existsSync(copy!)).toBe(false);
+    expect(existsSync(path.join(dir, "written.txt"))).toBe(false);
   });
 
   it("clears TEST_* secret variables inherited from the caller when no file is given", async () => {
@@ -66,6 +91,17 @@ describe("runAppTests", () => {
       remoteUrl: "http://127.0.0.1:1",
     });
     expect(result.exitCode).toBe(3);
+    expect(result.killedBy).toBeUndefined();
+  });
+
+  it("reports the signal that killed tests_cmd, and 128 + its number as exit code", async () => {
+    const result = await runAppTests({
+      testsDir: testsDir(),
+      command: "kill -TERM $$",
+      requirements: [],
+      remoteUrl: "http://127.0.0.1:1",
+    });
+    expect(result).toMatchObject({ exitCode: 143, killedBy: "SIGTERM" });
   });
 
   it("installs requirements into a temporary copy and puts their binaries on the PATH", async () => {
@@ -87,7 +123,7 @@ describe("runAppTests", () => {
     const output: Buffer[] = [];
     const result = await runAppTests({
       testsDir: dir,
-      command: "msehome-tool && cat marker.txt && pwd",
+      command: 'msehome-tool && cat marker.txt && pwd && echo "$NODE_PATH"',
       requirements: [`file:${pkg}`],
       remoteUrl: "http://127.0.0.1:1",
       onOutput: (chunk) => output.push(chunk),
@@ -97,6 +133,8 @@ describe("runAppTests", () => {
     expect(lines.slice(0, 2)).toEqual(["tool ran", "copied"]);
     const copy = lines[2]!;
     expect(copy).not.toBe(dir);
+    // Modules resolve from the copy's node_modules for CommonJS tests anywhere.
+    expect(lines[3]).toBe(path.join(copy, "node_modules"));
     // The copy is gone afterwards, and the tests directory was never written to.
     expect(existsSync(copy)).toBe(false);
     expect(existsSync(path.join(dir, "node_modules"))).toBe(false);

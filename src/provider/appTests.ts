@@ -1,7 +1,8 @@
-// Runs the code provider's tests (mse.toml's tests_cmd) against a running app: installs
+// Runs the code provider's tests (mse.toml's tests_cmd) against a running app, for `test-dev`
+// (the app in a development container) and `msehome test` (the deployed enclave): installs
 // tests_requirements with npm into a temporary copy of the tests directory when there are any
 // (the user's directory is never written to), then runs tests_cmd through the shell in the tests
-// directory with TEST_REMOTE_URL, TEST_SECRET_JSON and TEST_SEALED_SECRET_JSON.
+// directory (or that copy) with TEST_REMOTE_URL, TEST_SECRET_JSON and TEST_SEALED_SECRET_JSON.
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,10 +23,12 @@ export interface AppTestsOptions {
   sealedSecretsFile?: string;
   /** More environment for the tests (e.g. TEST_RATLS_CERT). */
   env?: Record<string, string>;
+  /** Run from a temporary copy even when nothing is installed, so the tests cannot write to their directory. */
+  alwaysCopy?: boolean;
   /** Aborting kills the running npm or tests (their whole process group) and rejects with the reason. */
   signal?: AbortSignal;
   /** The tests' stdout and stderr, as they come. */
-  onOutput?(chunk: Buffer): void;
+  onOutput?(chunk: Buffer, stream: OutputStream): void;
   /** npm's output while it installs the requirements. */
   onInstallOutput?(chunk: Buffer): void;
   /** What happens now. */
@@ -39,7 +42,11 @@ export interface AppTestsResult {
   ranIn: "tests directory" | "temporary copy";
   /** tests_cmd's exit code (128 + n when killed by signal n). */
   exitCode: number;
+  /** The signal that killed tests_cmd, when one did. */
+  killedBy?: string;
 }
+
+export type OutputStream = "stdout" | "stderr";
 
 /** npm could not install tests_requirements. */
 export class TestRequirementsError extends Error {
@@ -47,6 +54,8 @@ export class TestRequirementsError extends Error {
     readonly requirements: readonly string[],
     readonly exitCode: number,
     readonly outputTail: string,
+    /** The signal that killed npm, when one did. */
+    readonly killedBy?: string,
   ) {
     super(
       `npm could not install the tests requirements ${requirements.join(", ")} (npm exited with code ${exitCode})`,
@@ -64,12 +73,18 @@ interface ProcessOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   shell: boolean;
-  signal?: AbortSignal;
-  onOutput?(chunk: Buffer): void;
+  signal?: AbortSignal | undefined;
+  onOutput?: ((chunk: Buffer, stream: OutputStream) => void) | undefined;
 }
 
-/** Runs a process in its own process group; an abort kills the group. Resolves with the exit code. */
-function runProcess(file: string, args: string[], options: ProcessOptions): Promise<number> {
+interface ProcessExit {
+  /** The exit code (128 + n when killed by signal n). */
+  exitCode: number;
+  killedBy?: string;
+}
+
+/** Runs a process in its own process group; an abort kills the group. Resolves with how it exited. */
+function runProcess(file: string, args: string[], options: ProcessOptions): Promise<ProcessExit> {
   options.signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
@@ -79,9 +94,8 @@ function runProcess(file: string, args: string[], options: ProcessOptions): Prom
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const forward = (chunk: Buffer): void => options.onOutput?.(chunk);
-    child.stdout.on("data", forward);
-    child.stderr.on("data", forward);
+    child.stdout.on("data", (chunk: Buffer) => options.onOutput?.(chunk, "stdout"));
+    child.stderr.on("data", (chunk: Buffer) => options.onOutput?.(chunk, "stderr"));
     const kill = (): void => {
       if (child.pid === undefined) return;
       try {
@@ -113,18 +127,27 @@ function runProcess(file: string, args: string[], options: ProcessOptions): Prom
         reject(options.signal.reason instanceof Error ? options.signal.reason : new Error("interrupted"));
         return;
       }
-      resolve(code ?? 128 + (SIGNAL_NUMBERS[signalName ?? ""] ?? 0));
+      resolve(
+        signalName
+          ? { exitCode: 128 + (SIGNAL_NUMBERS[signalName] ?? 0), killedBy: signalName }
+          : { exitCode: code ?? 0 },
+      );
     });
   });
 }
 
-/** A copy of the tests directory with the requirements installed in its node_modules. */
-async function installRequirements(options: AppTestsOptions, work: string): Promise<string> {
+/** A copy of the tests directory. */
+async function copyTests(options: AppTestsOptions, work: string): Promise<string> {
   const copy = path.join(work, path.basename(options.testsDir) || "tests");
   await cp(options.testsDir, copy, { recursive: true, verbatimSymlinks: true });
+  return copy;
+}
+
+/** Installs the requirements into the copy's node_modules. */
+async function installRequirements(options: AppTestsOptions, copy: string): Promise<void> {
   options.onPhase?.(`Installing the tests requirements: ${options.requirements.join(", ")}`);
   let tail = Buffer.alloc(0);
-  const exitCode = await runProcess(
+  const { exitCode, killedBy } = await runProcess(
     "npm",
     [
       "install",
@@ -148,19 +171,26 @@ async function installRequirements(options: AppTestsOptions, work: string): Prom
       },
     },
   );
-  if (exitCode !== 0) throw new TestRequirementsError(options.requirements, exitCode, tail.toString("utf8"));
-  return copy;
+  if (exitCode !== 0) {
+    throw new TestRequirementsError(options.requirements, exitCode, tail.toString("utf8"), killedBy);
+  }
 }
 
-/** The tests' environment: ours, minus stale TEST_* variables, plus the app's address and secret files. */
-function testEnvironment(options: AppTestsOptions, binDir: string | undefined): NodeJS.ProcessEnv {
+/**
+ * The tests' environment: ours, minus stale TEST_* variables, plus the app's address and secret
+ * files, and the installed requirements (their binaries on PATH, their modules on NODE_PATH).
+ */
+function testEnvironment(options: AppTestsOptions, modulesDir: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.TEST_SECRET_JSON;
   delete env.TEST_SEALED_SECRET_JSON;
   env.TEST_REMOTE_URL = options.remoteUrl;
   if (options.secretsFile) env.TEST_SECRET_JSON = options.secretsFile;
   if (options.sealedSecretsFile) env.TEST_SEALED_SECRET_JSON = options.sealedSecretsFile;
-  if (binDir) env.PATH = `${binDir}${path.delimiter}${env.PATH ?? ""}`;
+  if (modulesDir) {
+    env.PATH = `${path.join(modulesDir, ".bin")}${path.delimiter}${env.PATH ?? ""}`;
+    env.NODE_PATH = modulesDir;
+  }
   return { ...env, ...options.env };
 }
 
@@ -168,15 +198,16 @@ export async function runAppTests(options: AppTestsOptions): Promise<AppTestsRes
   let work: string | undefined;
   try {
     let directory = options.testsDir;
-    if (options.requirements.length > 0) {
+    const installing = options.requirements.length > 0;
+    if (installing || options.alwaysCopy) {
       work = await mkdtemp(path.join(tmpdir(), "msehome-tests-"));
-      directory = await installRequirements(options, work);
+      directory = await copyTests(options, work);
+      if (installing) await installRequirements(options, directory);
     }
-    const binDir = work ? path.join(directory, "node_modules", ".bin") : undefined;
     options.onPhase?.(`Running the tests: ${options.command}`);
-    const exitCode = await runProcess(options.command, [], {
+    const { exitCode, killedBy } = await runProcess(options.command, [], {
       cwd: directory,
-      env: testEnvironment(options, binDir),
+      env: testEnvironment(options, installing ? path.join(directory, "node_modules") : undefined),
       shell: true,
       signal: options.signal,
       onOutput: options.onOutput,
@@ -186,6 +217,7 @@ export async function runAppTests(options: AppTestsOptions): Promise<AppTestsRes
       requirements: [...options.requirements],
       ranIn: work ? "temporary copy" : "tests directory",
       exitCode,
+      ...(killedBy ? { killedBy } : {}),
     };
   } finally {
     if (work) await rm(work, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // `msehome test NAME --test DIR --config FILE`: flags and output; the work is in operator/appTests.
 import type { Command } from "commander";
+import { handleInterrupts } from "../interrupt.js";
 import { contextOf, printResult, progress } from "../output.js";
 
 interface TestFlags {
@@ -19,15 +20,23 @@ export function registerTest(program: Command): void {
     .action(async (name: string, flags: TestFlags, command: Command) => {
       const ctx = contextOf(command);
       const { testApp } = await import("../../operator/appTests.js");
-      const result = await testApp({
-        name,
-        testsDir: flags.test,
-        configPath: flags.config,
-        // With --json, stdout carries the result only.
-        stdout: ctx.json ? process.stderr : process.stdout,
-        stderr: process.stderr,
-        onPhase: progress,
-      });
+      // The tests run in their own process group: Ctrl-C reaches them through the abort.
+      const interruption = handleInterrupts();
+      let result;
+      try {
+        result = await testApp({
+          name,
+          testsDir: flags.test,
+          configPath: flags.config,
+          // With --json, stdout carries the result only.
+          stdout: ctx.json ? process.stderr : process.stdout,
+          stderr: process.stderr,
+          onPhase: progress,
+          signal: interruption.signal,
+        });
+      } finally {
+        interruption.dispose();
+      }
       printResult(ctx, result, () => `The tests of ${result.name} passed against ${result.url}.`);
     });
 }
