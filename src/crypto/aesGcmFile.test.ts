@@ -1,25 +1,19 @@
 // Streaming AES-GCM files: round trips across chunk boundaries, and every failure leaves no output at all.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { aesGcmEncrypt } from "./aesGcm.js";
 import { aesGcmDecryptFile, aesGcmEncryptFile } from "./aesGcmFile.js";
 import { DecryptionError } from "./errors.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-aesgcm-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("aesgcm");
 
 const key = new Uint8Array(randomBytes(32));
 
 async function encryptedFile(plaintext: Uint8Array, name = "result.enc"): Promise<string> {
-  const file = path.join(dir, name);
+  const file = path.join(dir(), name);
   await writeFile(file, aesGcmEncrypt(key, plaintext));
   return file;
 }
@@ -27,7 +21,7 @@ async function encryptedFile(plaintext: Uint8Array, name = "result.enc"): Promis
 describe("AES-GCM files", () => {
   it.each([0, 1, (1 << 20) - 1, 3 * (1 << 20) + 17])("decrypts a %i-byte plaintext", async (length) => {
     const plaintext = new Uint8Array(randomBytes(length));
-    const output = path.join(dir, "out");
+    const output = path.join(dir(), "out");
     const result = await aesGcmDecryptFile(key, await encryptedFile(plaintext), output);
     expect(result.bytes).toBe(length);
     // Buffer.equals: vitest's deep equality is far too slow on megabytes.
@@ -37,11 +31,11 @@ describe("AES-GCM files", () => {
 
   it("round-trips through the streaming encryptor", async () => {
     const plaintext = randomBytes(2 * (1 << 20) + 5);
-    await writeFile(path.join(dir, "plain"), plaintext);
-    const written = await aesGcmEncryptFile(key, path.join(dir, "plain"), path.join(dir, "enc"));
+    await writeFile(path.join(dir(), "plain"), plaintext);
+    const written = await aesGcmEncryptFile(key, path.join(dir(), "plain"), path.join(dir(), "enc"));
     expect(written.bytes).toBe(plaintext.length + 28);
-    await aesGcmDecryptFile(key, path.join(dir, "enc"), path.join(dir, "back"));
-    expect(plaintext.equals(await readFile(path.join(dir, "back")))).toBe(true);
+    await aesGcmDecryptFile(key, path.join(dir(), "enc"), path.join(dir(), "back"));
+    expect(plaintext.equals(await readFile(path.join(dir(), "back")))).toBe(true);
   });
 
   const failures: Array<[string, (data: Uint8Array) => Uint8Array, RegExp]> = [
@@ -54,25 +48,25 @@ describe("AES-GCM files", () => {
 
   it.each(failures)("refuses %s and writes nothing", async (_what, alter, message) => {
     const data = aesGcmEncrypt(key, new Uint8Array(randomBytes(300_000)));
-    const input = path.join(dir, "in");
+    const input = path.join(dir(), "in");
     await writeFile(input, alter(data));
-    await expect(aesGcmDecryptFile(key, input, path.join(dir, "out"))).rejects.toThrow(message);
-    expect(await readdir(dir)).toEqual(["in"]);
+    await expect(aesGcmDecryptFile(key, input, path.join(dir(), "out"))).rejects.toThrow(message);
+    expect(await readdir(dir())).toEqual(["in"]);
   });
 
   it("refuses a wrong key, leaving an existing output untouched", async () => {
     const input = await encryptedFile(new TextEncoder().encode("secret result"));
-    const output = path.join(dir, "out");
+    const output = path.join(dir(), "out");
     await writeFile(output, "previous");
     const attempt = aesGcmDecryptFile(new Uint8Array(randomBytes(32)), input, output);
     await expect(attempt).rejects.toBeInstanceOf(DecryptionError);
     expect(await readFile(output, "utf8")).toBe("previous");
-    expect((await readdir(dir)).sort()).toEqual(["out", "result.enc"]);
+    expect((await readdir(dir())).sort()).toEqual(["out", "result.enc"]);
   });
 
   it("fails clearly when the output directory does not exist", async () => {
     const input = await encryptedFile(new Uint8Array(3));
-    await expect(aesGcmDecryptFile(key, input, path.join(dir, "missing", "out"))).rejects.toThrow(/ENOENT/);
+    await expect(aesGcmDecryptFile(key, input, path.join(dir(), "missing", "out"))).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -1,19 +1,13 @@
 // Encrypted code on disk: files become `.enc` secret boxes, and turn back all at once or not at all.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { decryptEncryptedFilesInPlace, encryptFileTo, sealFile } from "./codeEncryption.js";
 import { generateSecretBoxKey, secretBoxOpen } from "./secretBox.js";
 import { DecryptionError } from "./errors.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-code-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("code");
 
 async function listTree(root: string, prefix = ""): Promise<string[]> {
   const out: string[] = [];
@@ -26,8 +20,8 @@ async function listTree(root: string, prefix = ""): Promise<string[]> {
 }
 
 async function encryptedApp(key: Uint8Array): Promise<string> {
-  const plain = path.join(dir, "plain");
-  const code = path.join(dir, "code");
+  const plain = path.join(dir(), "plain");
+  const code = path.join(dir(), "code");
   await mkdir(path.join(plain, "lib"), { recursive: true });
   await mkdir(path.join(code, "lib"), { recursive: true });
   await writeFile(path.join(plain, "app.mjs"), "export const app = (req, res) => res.end('hi');\n");
@@ -43,8 +37,8 @@ async function encryptedApp(key: Uint8Array): Promise<string> {
 describe("code encryption", () => {
   it("seals a file into a secret box of its content", async () => {
     const key = generateSecretBoxKey();
-    await writeFile(path.join(dir, "a.txt"), "content");
-    expect(new TextDecoder().decode(secretBoxOpen(await sealFile(path.join(dir, "a.txt"), key), key))).toBe(
+    await writeFile(path.join(dir(), "a.txt"), "content");
+    expect(new TextDecoder().decode(secretBoxOpen(await sealFile(path.join(dir(), "a.txt"), key), key))).toBe(
       "content",
     );
   });

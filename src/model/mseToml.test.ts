@@ -1,7 +1,7 @@
 // mse.toml: what is accepted, and errors that name the file, the field and what is expected.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   MseTomlError,
@@ -131,16 +131,10 @@ describe("mse.toml", () => {
   });
 
   describe("reading from a file", () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), "msehome-toml-"));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
+    const dir = tempDirPerTest("toml");
 
     it("names the file it read in errors", async () => {
-      const file = path.join(dir, "mse.toml");
+      const file = path.join(dir(), "mse.toml");
       await writeFile(file, withField("healthcheck_endpoint", '"x"'));
       await expect(readMseToml(file)).rejects.toThrow(`${file}: field "healthcheck_endpoint"`);
       await writeFile(file, valid);
@@ -148,7 +142,7 @@ describe("mse.toml", () => {
     });
 
     it("says when the file cannot be read", async () => {
-      await expect(readMseToml(path.join(dir, "missing.toml"))).rejects.toThrow(
+      await expect(readMseToml(path.join(dir(), "missing.toml"))).rejects.toThrow(
         /cannot read .*missing\.toml/,
       );
     });

@@ -1,51 +1,45 @@
 // The spawn output directory: refuses to overwrite, and a rollback removes exactly what spawn wrote.
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { checkWorkspace, WorkspaceRollback, workspacePaths } from "./spawnWorkspace.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-workspace-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("workspace");
 
 describe("spawn workspace", () => {
   it("accepts a missing or unrelated directory", async () => {
-    await expect(checkWorkspace(workspacePaths(path.join(dir, "new")))).resolves.toBeUndefined();
-    await writeFile(path.join(dir, "notes.txt"), "mine");
-    await expect(checkWorkspace(workspacePaths(dir))).resolves.toBeUndefined();
+    await expect(checkWorkspace(workspacePaths(path.join(dir(), "new")))).resolves.toBeUndefined();
+    await writeFile(path.join(dir(), "notes.txt"), "mine");
+    await expect(checkWorkspace(workspacePaths(dir()))).resolves.toBeUndefined();
   });
 
   it("refuses a directory holding what spawn writes, naming it", async () => {
-    await writeFile(path.join(dir, "evidence.json"), "{}");
-    await mkdir(path.join(dir, "tests"));
-    await expect(checkWorkspace(workspacePaths(dir))).rejects.toThrow(
-      `--output ${dir} already holds evidence.json, tests; spawn each app into a directory of its own`,
+    await writeFile(path.join(dir(), "evidence.json"), "{}");
+    await mkdir(path.join(dir(), "tests"));
+    await expect(checkWorkspace(workspacePaths(dir()))).rejects.toThrow(
+      `--output ${dir()} already holds evidence.json, tests; spawn each app into a directory of its own`,
     );
   });
 
   it("lets the operator's own signer key live in the directory", async () => {
-    await writeFile(path.join(dir, "enclave-key.pem"), "key");
-    await expect(checkWorkspace(workspacePaths(dir))).rejects.toThrow(/already holds enclave-key.pem/);
+    await writeFile(path.join(dir(), "enclave-key.pem"), "key");
+    await expect(checkWorkspace(workspacePaths(dir()))).rejects.toThrow(/already holds enclave-key.pem/);
     await expect(
-      checkWorkspace(workspacePaths(dir), path.join(dir, "enclave-key.pem")),
+      checkWorkspace(workspacePaths(dir()), path.join(dir(), "enclave-key.pem")),
     ).resolves.toBeUndefined();
   });
 
   it("refuses a file as the output directory", async () => {
-    await writeFile(path.join(dir, "file"), "x");
-    await expect(checkWorkspace(workspacePaths(path.join(dir, "file")))).rejects.toThrow(
+    await writeFile(path.join(dir(), "file"), "x");
+    await expect(checkWorkspace(workspacePaths(path.join(dir(), "file")))).rejects.toThrow(
       /is not a directory/,
     );
   });
 
   it("removes the directory it created", async () => {
-    const target = path.join(dir, "out");
+    const target = path.join(dir(), "out");
     const rollback = new WorkspaceRollback(workspacePaths(target));
     await rollback.createDirectory();
     await writeFile(path.join(target, "mse.toml"), "x");
@@ -54,8 +48,8 @@ describe("spawn workspace", () => {
   });
 
   it("removes only what it wrote in an existing directory", async () => {
-    await writeFile(path.join(dir, "notes.txt"), "mine");
-    const paths = workspacePaths(dir);
+    await writeFile(path.join(dir(), "notes.txt"), "mine");
+    const paths = workspacePaths(dir());
     const rollback = new WorkspaceRollback(paths);
     await rollback.createDirectory();
     rollback.wrote(paths.tests);
@@ -64,6 +58,6 @@ describe("spawn workspace", () => {
     rollback.wrote(paths.config);
     await writeFile(paths.config, "x");
     await rollback.undo();
-    expect(await readdir(dir)).toEqual(["notes.txt"]);
+    expect(await readdir(dir())).toEqual(["notes.txt"]);
   });
 });

@@ -1,9 +1,9 @@
 // Malicious tars are refused member by member, and nothing ever lands outside the target.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
@@ -31,24 +31,20 @@ async function rawTar(entries: RawEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-let base: string;
+const base = tempDirPerTest("extract");
 let target: string;
 let outside: string;
 beforeEach(async () => {
-  base = await mkdtemp(path.join(tmpdir(), "msehome-extract-"));
-  target = path.join(base, "target");
-  outside = path.join(base, "outside");
+  target = path.join(base(), "target");
+  outside = path.join(base(), "outside");
   await mkdir(outside);
-});
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
 });
 
 async function extractBytes(
   bytes: Buffer,
   limits?: Parameters<typeof extractTarSafely>[2],
 ): Promise<string[]> {
-  const file = path.join(base, "evil.tar");
+  const file = path.join(base(), "evil.tar");
   await writeFile(file, bytes);
   return extractTarSafely(file, target, limits);
 }
@@ -59,14 +55,14 @@ async function treeOf(dir: string): Promise<string[]> {
 
 describe("safe extraction", () => {
   it("extracts a tar written by the deterministic writer, links and modes included", async () => {
-    const code = path.join(base, "code");
+    const code = path.join(base(), "code");
     await mkdir(path.join(code, "lib"), { recursive: true });
     await writeFile(path.join(code, "app.mjs"), "app");
     await writeFile(path.join(code, "run.sh"), "#!/bin/sh", { mode: 0o755 });
     await writeFile(path.join(code, "lib", "u.mjs"), "u");
     await symlink("lib/u.mjs", path.join(code, "u-link.mjs"));
     await symlink("../app.mjs", path.join(code, "lib", "app-link.mjs"));
-    const file = path.join(base, "app.tar");
+    const file = path.join(base(), "app.tar");
     await tarDirectory(code, file);
     const extracted = await extractTarSafely(file, target);
     expect(extracted).toEqual(["app.mjs", "lib", "lib/app-link.mjs", "lib/u.mjs", "run.sh", "u-link.mjs"]);

@@ -1,21 +1,15 @@
 // The tar writer is deterministic (same input, same bytes) and writes only sane members.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import tar from "tar-stream";
 import { TarPathError, tarDirectory, writeDeterministicTar, type TarEntry } from "./tarWriter.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-tarw-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("tarw");
 
 interface Member {
   name: string;
@@ -92,14 +86,14 @@ async function makeTree(root: string, variant: number): Promise<void> {
 
 describe("deterministic tar writer", () => {
   it("writes the same bytes for the same tree, whatever its mtimes, permissions and creation order", async () => {
-    await makeTree(path.join(dir, "one"), 0);
-    await makeTree(path.join(dir, "two"), 1);
-    const first = path.join(dir, "one.tar");
-    const second = path.join(dir, "two.tar");
-    const members = await tarDirectory(path.join(dir, "one"), first);
-    await tarDirectory(path.join(dir, "two"), second);
-    const again = path.join(dir, "again.tar");
-    await tarDirectory(path.join(dir, "one"), again);
+    await makeTree(path.join(dir(), "one"), 0);
+    await makeTree(path.join(dir(), "two"), 1);
+    const first = path.join(dir(), "one.tar");
+    const second = path.join(dir(), "two.tar");
+    const members = await tarDirectory(path.join(dir(), "one"), first);
+    await tarDirectory(path.join(dir(), "two"), second);
+    const again = path.join(dir(), "again.tar");
+    await tarDirectory(path.join(dir(), "one"), again);
     const [a, b, c] = await Promise.all([readFile(first), readFile(second), readFile(again)]);
     expect(sha256(a)).toBe(sha256(b));
     expect(sha256(a)).toBe(sha256(c));
@@ -107,8 +101,8 @@ describe("deterministic tar writer", () => {
   });
 
   it("normalises every header: sorted, mtime 0, uid/gid 0, no names, 0644/0755 modes", async () => {
-    await makeTree(path.join(dir, "tree"), 1);
-    const members = await readTar(await readFileOf(path.join(dir, "tree")));
+    await makeTree(path.join(dir(), "tree"), 1);
+    const members = await readTar(await readFileOf(path.join(dir(), "tree")));
     const names = members.map((m) => m.name);
     expect(names).toEqual([...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
     for (const m of members) {
@@ -124,9 +118,9 @@ describe("deterministic tar writer", () => {
   });
 
   it("is readable by the system tar", async () => {
-    await makeTree(path.join(dir, "tree"), 0);
-    const file = path.join(dir, "tree.tar");
-    await tarDirectory(path.join(dir, "tree"), file);
+    await makeTree(path.join(dir(), "tree"), 0);
+    const file = path.join(dir(), "tree.tar");
+    await tarDirectory(path.join(dir(), "tree"), file);
     const listing = execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n");
     expect(listing).toContain("bin/run");
     expect(listing).toContain("données/é.txt");
@@ -135,10 +129,10 @@ describe("deterministic tar writer", () => {
 
   it("sorts entries given in any order and streams file contents", async () => {
     const big = Buffer.alloc(3 * (1 << 20) + 7, 0x61);
-    await writeFile(path.join(dir, "big.bin"), big);
+    await writeFile(path.join(dir(), "big.bin"), big);
     const entries: TarEntry[] = [
       { path: "z.txt", content: new TextEncoder().encode("zed") },
-      { path: "image.tar", file: path.join(dir, "big.bin") },
+      { path: "image.tar", file: path.join(dir(), "big.bin") },
       { path: "a", type: "directory" },
       { path: "a/x.sh", mode: 0o700, content: new Uint8Array([1]) },
     ];
@@ -174,23 +168,23 @@ describe("deterministic tar writer", () => {
   });
 
   it("refuses to package a symbolic link leaving the directory", async () => {
-    await mkdir(path.join(dir, "code"));
-    await symlink("/etc/passwd", path.join(dir, "code", "passwd"));
-    await expect(tarDirectory(path.join(dir, "code"), path.join(dir, "out.tar"))).rejects.toThrow(
+    await mkdir(path.join(dir(), "code"));
+    await symlink("/etc/passwd", path.join(dir(), "code", "passwd"));
+    await expect(tarDirectory(path.join(dir(), "code"), path.join(dir(), "out.tar"))).rejects.toThrow(
       /symbolic link passwd points to "\/etc\/passwd", outside/,
     );
-    expect(await readdir(dir)).toEqual(["code"]);
+    expect(await readdir(dir())).toEqual(["code"]);
   });
 
   it("leaves no file behind when writing to a path fails", async () => {
-    const target = path.join(dir, "out.tar");
-    const attempt = writeDeterministicTar([{ path: "x", file: path.join(dir, "missing") }], target);
+    const target = path.join(dir(), "out.tar");
+    const attempt = writeDeterministicTar([{ path: "x", file: path.join(dir(), "missing") }], target);
     await expect(attempt).rejects.toThrow(/ENOENT/);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir())).toEqual([]);
   });
 
   it("applies .mseignore and a transform (e.g. encrypting each file to <file>.enc)", async () => {
-    const code = path.join(dir, "code");
+    const code = path.join(dir(), "code");
     await mkdir(path.join(code, "lib"), { recursive: true });
     await writeFile(path.join(code, "app.mjs"), "app");
     await writeFile(path.join(code, "lib", "u.mjs"), "u");

@@ -1,24 +1,23 @@
 import http, { type RequestListener } from "node:http";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { loadApplication } from "./appLoader.js";
 
-let dir: string;
+const dir = tempDirPerTest("app");
 let server: http.Server | undefined;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-app-"));
   await writeFile(
-    path.join(dir, "listener.mjs"),
+    path.join(dir(), "listener.mjs"),
     `export const app = (req, res) => { res.setHeader("x-kind", "listener"); res.end("path " + req.url); };
      export default (req, res) => res.end("default");
      export const notAnApp = 42;`,
   );
   await writeFile(
-    path.join(dir, "web.mjs"),
+    path.join(dir(), "web.mjs"),
     `export const app = { async fetch(request) {
        const body = request.method === "POST" ? await request.text() : "";
        const headers = new Headers({ "x-kind": "fetch" });
@@ -27,13 +26,12 @@ beforeEach(async () => {
      } };
      export const broken = { fetch() { throw new Error("boom"); } };`,
   );
-  await writeFile(path.join(dir, "throws.mjs"), `throw new Error("top-level failure");`);
+  await writeFile(path.join(dir(), "throws.mjs"), `throw new Error("top-level failure");`);
 });
 
 afterEach(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function serve(listener: RequestListener): Promise<string> {
@@ -45,7 +43,7 @@ async function serve(listener: RequestListener): Promise<string> {
 describe("app loader", () => {
   it("serves a request-listener export", async () => {
     const base = await serve(
-      await loadApplication(dir, { module: "listener.mjs", exportName: "app" }, "http"),
+      await loadApplication(dir(), { module: "listener.mjs", exportName: "app" }, "http"),
     );
     const response = await fetch(`${base}/health?x=1`);
     expect(response.headers.get("x-kind")).toBe("listener");
@@ -54,13 +52,13 @@ describe("app loader", () => {
 
   it("serves the default export", async () => {
     const base = await serve(
-      await loadApplication(dir, { module: "listener.mjs", exportName: "default" }, "http"),
+      await loadApplication(dir(), { module: "listener.mjs", exportName: "default" }, "http"),
     );
     expect(await (await fetch(base)).text()).toBe("default");
   });
 
   it("adapts a fetch handler, with request bodies, status and repeated headers", async () => {
-    const base = await serve(await loadApplication(dir, { module: "web.mjs", exportName: "app" }, "http"));
+    const base = await serve(await loadApplication(dir(), { module: "web.mjs", exportName: "app" }, "http"));
     const response = await fetch(`${base}/echo`, { method: "POST", body: "hello" });
     expect(response.status).toBe(201);
     expect(response.headers.get("x-kind")).toBe("fetch");
@@ -69,7 +67,9 @@ describe("app loader", () => {
   });
 
   it("answers 500 when the fetch handler throws", async () => {
-    const base = await serve(await loadApplication(dir, { module: "web.mjs", exportName: "broken" }, "http"));
+    const base = await serve(
+      await loadApplication(dir(), { module: "web.mjs", exportName: "broken" }, "http"),
+    );
     expect((await fetch(base)).status).toBe(500);
   });
 
@@ -83,6 +83,6 @@ describe("app loader", () => {
     ],
     [{ module: "throws.mjs", exportName: "app" }, /failed to load/],
   ])("refuses %o with one sentence", async (application, message) => {
-    await expect(loadApplication(dir, application, "http")).rejects.toThrow(message);
+    await expect(loadApplication(dir(), application, "http")).rejects.toThrow(message);
   });
 });

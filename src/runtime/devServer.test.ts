@@ -1,18 +1,17 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import { startDevServer, type DevServer } from "./devServer.js";
 
-let dir: string;
+const dir = tempDirPerTest("dev");
 let dev: DevServer | undefined;
 const io = { log: () => {}, untilStopped: () => new Promise<void>(() => {}) };
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-dev-"));
-  await writeFile(path.join(dir, "secrets.json"), '{"k":"v"}');
+  await writeFile(path.join(dir(), "secrets.json"), '{"k":"v"}');
   await writeFile(
-    path.join(dir, "app.mjs"),
+    path.join(dir(), "app.mjs"),
     `import { readFileSync } from "node:fs";
      export const app = { fetch: () => new Response(readFileSync(process.env.SECRETS_PATH, "utf8")) };`,
   );
@@ -22,14 +21,13 @@ afterEach(async () => {
   await new Promise<void>((resolve) => (dev ? dev.server.close(() => resolve()) : resolve()));
   dev = undefined;
   delete process.env.SECRETS_PATH;
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("msehome-dev", () => {
   it("serves the app over plain HTTP with the secrets file it is pointed at", async () => {
-    process.env.SECRETS_PATH = path.join(dir, "secrets.json");
+    process.env.SECRETS_PATH = path.join(dir(), "secrets.json");
     dev = await startDevServer(
-      ["--application", "app.mjs:app", "--code", dir, "--port", "0", "--host", "127.0.0.1"],
+      ["--application", "app.mjs:app", "--code", dir(), "--port", "0", "--host", "127.0.0.1"],
       io,
     );
     expect(await (await fetch(`http://127.0.0.1:${dev.port}/`)).text()).toBe('{"k":"v"}');

@@ -1,10 +1,10 @@
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { encryptFileTo } from "../crypto/codeEncryption.js";
@@ -36,7 +36,7 @@ class EchoProvider implements AttestationProvider {
   }
 }
 
-let root: string;
+const root = tempDirPerTest("enclave");
 let layout: RuntimeLayout;
 let running: RunningEnclave | undefined;
 
@@ -54,18 +54,17 @@ export const app = (req, res) => {
 };`;
 
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "msehome-enclave-"));
   layout = {
-    appTar: path.join(root, "input/app.tar"),
-    signerKey: path.join(root, "signer.pem"),
-    simulationPlatformDir: path.join(root, "platform"),
-    runtimeDir: path.join(root, "runtime"),
-    dependenciesDir: path.join(root, "node_modules"),
-    codeDir: path.join(root, "code"),
-    appDir: path.join(root, "app"),
-    storageDir: path.join(root, "storage"),
-    secretsDir: path.join(root, "secrets"),
-    enclaveDir: path.join(root, "enclave"),
+    appTar: path.join(root(), "input/app.tar"),
+    signerKey: path.join(root(), "signer.pem"),
+    simulationPlatformDir: path.join(root(), "platform"),
+    runtimeDir: path.join(root(), "runtime"),
+    dependenciesDir: path.join(root(), "node_modules"),
+    codeDir: path.join(root(), "code"),
+    appDir: path.join(root(), "app"),
+    storageDir: path.join(root(), "storage"),
+    secretsDir: path.join(root(), "secrets"),
+    enclaveDir: path.join(root(), "enclave"),
   };
   await mkdir(layout.codeDir, { recursive: true });
   await writeFile(path.join(layout.codeDir, "app.mjs"), APP);
@@ -74,7 +73,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await running?.close();
   running = undefined;
-  await rm(root, { recursive: true, force: true });
 });
 
 function get(

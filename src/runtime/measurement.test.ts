@@ -1,7 +1,7 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../test/support/tempDir.js";
 import {
   computeMeasurement,
   formatMeasurement,
@@ -9,22 +9,21 @@ import {
   type MeasurementInputs,
 } from "./measurement.js";
 
-let root: string;
+const root = tempDirPerTest("measure");
 let inputs: MeasurementInputs;
 
 beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "msehome-measure-"));
-  for (const dir of ["runtime/dist", "code/lib"]) await mkdir(path.join(root, dir), { recursive: true });
-  await writeFile(path.join(root, "node"), "node binary");
-  await writeFile(path.join(root, "runtime/dist/main.js"), "runtime");
-  await writeFile(path.join(root, "code/app.mjs"), "export const app = () => {};");
-  await writeFile(path.join(root, "code/lib/b.mjs.enc"), Buffer.from([1, 2, 3]));
-  await symlink("app.mjs", path.join(root, "code/alias.mjs"));
+  for (const dir of ["runtime/dist", "code/lib"]) await mkdir(path.join(root(), dir), { recursive: true });
+  await writeFile(path.join(root(), "node"), "node binary");
+  await writeFile(path.join(root(), "runtime/dist/main.js"), "runtime");
+  await writeFile(path.join(root(), "code/app.mjs"), "export const app = () => {};");
+  await writeFile(path.join(root(), "code/lib/b.mjs.enc"), Buffer.from([1, 2, 3]));
+  await symlink("app.mjs", path.join(root(), "code/alias.mjs"));
   inputs = {
-    nodeBinary: path.join(root, "node"),
-    runtimeDir: path.join(root, "runtime"),
-    dependenciesDir: path.join(root, "absent"),
-    codeDir: path.join(root, "code"),
+    nodeBinary: path.join(root(), "node"),
+    runtimeDir: path.join(root(), "runtime"),
+    dependenciesDir: path.join(root(), "absent"),
+    codeDir: path.join(root(), "code"),
     args: {
       size: "4096M",
       san: "localhost",
@@ -34,8 +33,6 @@ beforeEach(async () => {
     },
   };
 });
-
-afterEach(() => rm(root, { recursive: true, force: true }));
 
 const hex = async (i: MeasurementInputs): Promise<string> =>
   Buffer.from(await computeMeasurement(i)).toString("hex");
@@ -61,7 +58,7 @@ describe("measurement", () => {
   it("is stable for the same inputs and changes with one byte of code", async () => {
     const first = await hex(inputs);
     expect(await hex(inputs)).toBe(first);
-    await writeFile(path.join(root, "code/lib/b.mjs.enc"), Buffer.from([1, 2, 4]));
+    await writeFile(path.join(root(), "code/lib/b.mjs.enc"), Buffer.from([1, 2, 4]));
     expect(await hex(inputs)).not.toBe(first);
   });
 
@@ -78,14 +75,14 @@ describe("measurement", () => {
 
   it("binds the runtime, the Node binary and the image dependencies", async () => {
     const before = await hex(inputs);
-    await writeFile(path.join(root, "node"), "another node");
+    await writeFile(path.join(root(), "node"), "another node");
     const afterNode = await hex(inputs);
     expect(afterNode).not.toBe(before);
-    await writeFile(path.join(root, "runtime/dist/main.js"), "patched");
+    await writeFile(path.join(root(), "runtime/dist/main.js"), "patched");
     const afterRuntime = await hex(inputs);
     expect(afterRuntime).not.toBe(afterNode);
-    await mkdir(path.join(root, "absent"));
-    await writeFile(path.join(root, "absent/dep.js"), "dependency");
+    await mkdir(path.join(root(), "absent"));
+    await writeFile(path.join(root(), "absent/dep.js"), "dependency");
     expect(await hex(inputs)).not.toBe(afterRuntime);
   });
 

@@ -1,20 +1,14 @@
 // `msehome decrypt` as a user runs it: results decrypt, and every bad key or input leaves no output file.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../../test/support/tempDir.js";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 import { aesGcmEncrypt } from "../../crypto/aesGcm.js";
 import { fernetEncrypt, generateFernetKey } from "../../crypto/fernet.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-decrypt-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("decrypt");
 
 const message = new TextEncoder().encode("message using result_aes_key from SECRETS");
 const keyHex = randomBytes(32).toString("hex");
@@ -22,13 +16,13 @@ const keyHex = randomBytes(32).toString("hex");
 async function aesInput(
   data: Uint8Array = aesGcmEncrypt(Buffer.from(keyHex, "hex"), message),
 ): Promise<string> {
-  await writeFile(path.join(dir, "result.bin"), data);
+  await writeFile(path.join(dir(), "result.bin"), data);
   return "result.bin";
 }
 
 async function fernetInput(key: string, token = fernetEncrypt(key, message)): Promise<string> {
-  await writeFile(path.join(dir, "result.key"), `${key}\n`);
-  await writeFile(path.join(dir, "result.token"), token);
+  await writeFile(path.join(dir(), "result.key"), `${key}\n`);
+  await writeFile(path.join(dir(), "result.token"), token);
   return "result.token";
 }
 
@@ -50,14 +44,14 @@ describe("msehome decrypt", () => {
     const key = randomBytes(length);
     await aesInput(aesGcmEncrypt(key, message));
     const run = await runCli(["decrypt", "--aes", key.toString("hex"), "--output", "out.txt", "result.bin"], {
-      cwd: dir,
+      cwd: dir(),
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(
       `Decrypted result.bin into out.txt (${message.length} bytes, AES-${length * 8}-GCM)`,
     );
-    expect(await readFile(path.join(dir, "out.txt"))).toEqual(Buffer.from(message));
-    expect((await stat(path.join(dir, "out.txt"))).mode & 0o777).toBe(0o600);
+    expect(await readFile(path.join(dir(), "out.txt"))).toEqual(Buffer.from(message));
+    expect((await stat(path.join(dir(), "out.txt"))).mode & 0o777).toBe(0o600);
   });
 
   it("decrypts a Fernet token with --key and prints JSON with --json", async () => {
@@ -66,7 +60,7 @@ describe("msehome decrypt", () => {
     const run = await runCli(
       ["--json", "decrypt", "--key", "result.key", "--output", "out.txt", "result.token"],
       {
-        cwd: dir,
+        cwd: dir(),
       },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -76,7 +70,7 @@ describe("msehome decrypt", () => {
       algorithm: "Fernet",
       bytes: message.length,
     });
-    expect(await readFile(path.join(dir, "out.txt"), "utf8")).toBe(new TextDecoder().decode(message));
+    expect(await readFile(path.join(dir(), "out.txt"), "utf8")).toBe(new TextDecoder().decode(message));
   });
 
   const aesFailures: Array<[string, (data: Uint8Array) => Uint8Array, string, RegExp]> = [
@@ -89,19 +83,21 @@ describe("msehome decrypt", () => {
 
   it.each(aesFailures)("refuses AES-GCM with %s and writes no output", async (_what, alter, key, pattern) => {
     await aesInput(alter(aesGcmEncrypt(Buffer.from(keyHex, "hex"), message)));
-    const run = await runCli(["decrypt", "--aes", key, "--output", "out.txt", "result.bin"], { cwd: dir });
+    const run = await runCli(["decrypt", "--aes", key, "--output", "out.txt", "result.bin"], { cwd: dir() });
     expectOneLineError(run, 1, pattern);
     expect(run.stderr).toMatch(/cannot decrypt result\.bin \(out\.txt was not written\)/);
     expect(run.stderr).not.toContain(key);
-    expect(await readdir(dir)).toEqual(["result.bin"]);
+    expect(await readdir(dir())).toEqual(["result.bin"]);
   });
 
   it("keeps an existing output file when decryption fails", async () => {
     await aesInput(flip(aesGcmEncrypt(Buffer.from(keyHex, "hex"), message), 30));
-    await writeFile(path.join(dir, "out.txt"), "earlier result");
-    const run = await runCli(["decrypt", "--aes", keyHex, "--output", "out.txt", "result.bin"], { cwd: dir });
+    await writeFile(path.join(dir(), "out.txt"), "earlier result");
+    const run = await runCli(["decrypt", "--aes", keyHex, "--output", "out.txt", "result.bin"], {
+      cwd: dir(),
+    });
     expect(run.code).toBe(1);
-    expect(await readFile(path.join(dir, "out.txt"), "utf8")).toBe("earlier result");
+    expect(await readFile(path.join(dir(), "out.txt"), "utf8")).toBe("earlier result");
   });
 
   const fernetFailures: Array<[string, (key: string) => Promise<void>, RegExp]> = [
@@ -137,10 +133,10 @@ describe("msehome decrypt", () => {
     async (_what, prepare, pattern) => {
       await prepare(generateFernetKey());
       const run = await runCli(["decrypt", "--key", "result.key", "--output", "out.txt", "result.token"], {
-        cwd: dir,
+        cwd: dir(),
       });
       expectOneLineError(run, 1, pattern);
-      expect((await readdir(dir)).sort()).toEqual(["result.key", "result.token"]);
+      expect((await readdir(dir())).sort()).toEqual(["result.key", "result.token"]);
     },
   );
 
@@ -150,17 +146,17 @@ describe("msehome decrypt", () => {
     [["decrypt", "--aes", "abc", "--output", "o", "in"], /--aes: .*got 3 hex digits/],
     [["decrypt", "--aes", keyHex, "in"], /required option '--output <file>'/],
   ])("exits 2 on a usage error: %j", async (args, pattern) => {
-    const run = await runCli(args, { cwd: dir });
+    const run = await runCli(args, { cwd: dir() });
     expectOneLineError(run, 2, pattern);
   });
 
   it("refuses to overwrite its input and names a missing input", async () => {
     await aesInput();
     const same = await runCli(["decrypt", "--aes", keyHex, "--output", "./result.bin", "result.bin"], {
-      cwd: dir,
+      cwd: dir(),
     });
     expectOneLineError(same, 1, /is the input file/);
-    const missing = await runCli(["decrypt", "--aes", keyHex, "--output", "o", "nope.bin"], { cwd: dir });
+    const missing = await runCli(["decrypt", "--aes", keyHex, "--output", "o", "nope.bin"], { cwd: dir() });
     expectOneLineError(missing, 1, /cannot read nope\.bin: ENOENT/);
   });
 

@@ -1,20 +1,14 @@
 // `msehome quote show|verify` as a user runs them.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../../test/support/tempDir.js";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 import { VECTORS_DIR } from "../../../test/support/vectors.js";
 import { renderCollateralJson } from "../../attestation/collateral.js";
 import { vectorEvidence } from "../../attestation/testing/msehomeEvidence.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-quote-cli-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("quote-cli");
 
 describe("msehome quote", () => {
   it("show prints every field as JSON", async () => {
@@ -32,14 +26,14 @@ describe("msehome quote", () => {
 
   it("verify checks a certificate against a collateral file", async () => {
     const vector = vectorEvidence();
-    await writeFile(path.join(dir, "ratls.pem"), vector.certificatePem);
-    await writeFile(path.join(dir, "collateral.json"), renderCollateralJson(vector.collateral));
+    await writeFile(path.join(dir(), "ratls.pem"), vector.certificatePem);
+    await writeFile(path.join(dir(), "collateral.json"), renderCollateralJson(vector.collateral));
     const args = [
       "quote",
       "verify",
-      path.join(dir, "ratls.pem"),
+      path.join(dir(), "ratls.pem"),
       "--collateral",
-      path.join(dir, "collateral.json"),
+      path.join(dir(), "collateral.json"),
       "--at",
       "2023-06-21T00:00:00Z",
     ];
@@ -72,7 +66,7 @@ describe("msehome quote", () => {
       "verify",
       path.join(VECTORS_DIR, "intel-sgx-ra-quote.dat"),
       "--collateral",
-      path.join(dir, "none.json"),
+      path.join(dir(), "none.json"),
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot read the collateral file .*none\.json/);

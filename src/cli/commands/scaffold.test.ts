@@ -1,25 +1,19 @@
 // `msehome scaffold` as a user runs it: creates the app, refuses a taken directory or a bad name.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../../test/support/tempDir.js";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-scaffold-cli-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("scaffold-cli");
 
 describe("msehome scaffold", () => {
   it("creates <name>/ in the working directory and lists what it wrote", async () => {
-    const run = await runCli(["scaffold", "hello"], { cwd: dir });
+    const run = await runCli(["scaffold", "hello"], { cwd: dir() });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Created hello/ with:");
     expect(run.stdout).toContain("mse_src/app.mjs");
-    expect((await readdir(path.join(dir, "hello"))).sort()).toEqual([
+    expect((await readdir(path.join(dir(), "hello"))).sort()).toEqual([
       ".dockerignore",
       ".gitignore",
       "Dockerfile",
@@ -33,27 +27,27 @@ describe("msehome scaffold", () => {
   });
 
   it("prints the result as JSON with --json", async () => {
-    const run = await runCli(["--json", "scaffold", "hello"], { cwd: dir });
+    const run = await runCli(["--json", "scaffold", "hello"], { cwd: dir() });
     const result = JSON.parse(run.stdout) as { name: string; directory: string; files: string[] };
     expect(result.name).toBe("hello");
     expect(result.directory).toBe(
-      path.join(await import("node:fs/promises").then((fs) => fs.realpath(dir)), "hello"),
+      path.join(await import("node:fs/promises").then((fs) => fs.realpath(dir())), "hello"),
     );
     expect(result.files).toContain("tests/app.test.mjs");
   });
 
   it("exits 1 with one sentence when the directory is not empty", async () => {
-    await runCli(["scaffold", "hello"], { cwd: dir });
-    const run = await runCli(["scaffold", "hello"], { cwd: dir });
+    await runCli(["scaffold", "hello"], { cwd: dir() });
+    const run = await runCli(["scaffold", "hello"], { cwd: dir() });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^error: .*hello is not empty/);
   });
 
   it.each(["../evil", "a b", ".hidden", "x".repeat(224)])("exits 2 on the invalid name %j", async (name) => {
-    const run = await runCli(["scaffold", name], { cwd: dir });
+    const run = await runCli(["scaffold", name], { cwd: dir() });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: .*invalid for argument 'name'/);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir())).toEqual([]);
   });
 });

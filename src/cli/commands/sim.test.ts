@@ -1,23 +1,16 @@
 // `msehome sim init` and `msehome sim pccs` as a user runs them: results on stdout, warnings and request logs on stderr.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../../test/support/tempDir.js";
 import { CLI_PATH, runCli } from "../../../test/support/cli.js";
 
-let work: string;
-beforeEach(async () => {
-  work = await mkdtemp(path.join(tmpdir(), "msehome-sim-cli-"));
-});
-afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const work = tempDirPerTest("sim-cli");
 
 describe("msehome sim init", () => {
   it("creates the platform named by MSEHOME_SIM_PLATFORM and says it is simulated", async () => {
-    const dir = path.join(work, "platform");
+    const dir = path.join(work(), "platform");
     const run = await runCli(["sim", "init", "--tcb", "sw-hardening-needed"], {
       env: { MSEHOME_SIM_PLATFORM: dir },
     });
@@ -29,7 +22,7 @@ describe("msehome sim init", () => {
   });
 
   it("prints a machine-readable summary with --json", async () => {
-    const dir = path.join(work, "p");
+    const dir = path.join(work(), "p");
     const run = await runCli(["--json", "sim", "init", "--dir", dir]);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -44,7 +37,7 @@ describe("msehome sim init", () => {
   });
 
   it("rejects an unknown TCB state as a usage error, writing nothing", async () => {
-    const dir = path.join(work, "p");
+    const dir = path.join(work(), "p");
     const run = await runCli(["sim", "init", "--dir", dir, "--tcb", "shiny"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: option '--tcb <state>' argument 'shiny' is invalid/);
@@ -54,7 +47,7 @@ describe("msehome sim init", () => {
 
 describe("msehome sim pccs", () => {
   it("serves until SIGTERM, logging each request on stderr", async () => {
-    const dir = path.join(work, "p");
+    const dir = path.join(work(), "p");
     expect((await runCli(["sim", "init", "--dir", dir])).code).toBe(0);
     const child = spawn(process.execPath, [
       CLI_PATH,
@@ -93,7 +86,7 @@ describe("msehome sim pccs", () => {
   });
 
   it("fails with one sentence when there is no platform, and refuses a bad port", async () => {
-    const missing = await runCli(["sim", "pccs", "--port", "0", "--dir", path.join(work, "none")]);
+    const missing = await runCli(["sim", "pccs", "--port", "0", "--dir", path.join(work(), "none")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: no simulated SGX platform at .*msehome sim init/);
     const badPort = await runCli(["sim", "pccs", "--port", "http"]);

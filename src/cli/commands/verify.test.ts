@@ -1,7 +1,7 @@
 // `msehome verify` as a user runs it, on the original msehome's hardware evidence.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirPerTest } from "../../../test/support/tempDir.js";
+import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 import { VECTORS_DIR } from "../../../test/support/vectors.js";
@@ -10,20 +10,14 @@ const EVIDENCE = path.join(VECTORS_DIR, "mse-home-evidence.json");
 const MRENCLAVE = "0e4ec55e690b06a574af59dfd51baa3866ac4c8d37896effc0f1fad17b31cf3b";
 const AT = ["--at", "2023-06-21T00:00:00Z"];
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "msehome-verify-cli-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest("verify-cli");
 
 const base = () => [
   "verify",
   "--evidence",
   EVIDENCE,
   "--output",
-  path.join(dir, "out"),
+  path.join(dir(), "out"),
   "--mrenclave",
   MRENCLAVE,
 ];
@@ -38,7 +32,7 @@ describe("msehome verify", () => {
     expect(lines[0]).toMatch(
       /^error: verification failed: the TCB status is OutOfDate .*--allow-outdated-tcb; the collateral is not current .*PCK CRL.*--allow-expired-collateral\.$/,
     );
-    await expect(readdir(path.join(dir, "out"))).rejects.toThrow(/ENOENT/);
+    await expect(readdir(path.join(dir(), "out"))).rejects.toThrow(/ENOENT/);
   });
 
   it("prints the report with --json on failure, then fails", async () => {
@@ -70,9 +64,9 @@ describe("msehome verify", () => {
     expect(run.stdout).toMatch(
       /Advisories: +INTEL-SA-00586, INTEL-SA-00614, INTEL-SA-00615, INTEL-SA-00657, INTEL-SA-00730, INTEL-SA-00738, INTEL-SA-00767/,
     );
-    expect(run.stderr).toContain(`Wrote ${path.join(dir, "out", "ratls.pem")}`);
+    expect(run.stderr).toContain(`Wrote ${path.join(dir(), "out", "ratls.pem")}`);
     const evidence = JSON.parse(await readFile(EVIDENCE, "utf8")) as { ratls_certificate: string };
-    expect((await readFile(path.join(dir, "out", "ratls.pem"), "utf8")).trim()).toBe(
+    expect((await readFile(path.join(dir(), "out", "ratls.pem"), "utf8")).trim()).toBe(
       evidence.ratls_certificate.trim(),
     );
   });
@@ -85,7 +79,7 @@ describe("msehome verify", () => {
   });
 
   it("refuses bad flags as usage errors", async () => {
-    expect((await runCli(["verify", "--evidence", EVIDENCE, "--output", dir])).stderr).toMatch(
+    expect((await runCli(["verify", "--evidence", EVIDENCE, "--output", dir()])).stderr).toMatch(
       /--mrenclave <hex> or --package <file>/,
     );
     const bad = await runCli([...base(), "--at", "yesterday"]);
@@ -102,11 +96,11 @@ describe("msehome verify", () => {
       "--evidence",
       EVIDENCE,
       "--output",
-      dir,
+      dir(),
       "--package",
-      path.join(dir, "package_app_1.tar"),
+      path.join(dir(), "package_app_1.tar"),
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`error: the package ${path.join(dir, "package_app_1.tar")} does not exist.\n`);
+    expect(run.stderr).toBe(`error: the package ${path.join(dir(), "package_app_1.tar")} does not exist.\n`);
   });
 });
