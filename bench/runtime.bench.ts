@@ -1,7 +1,7 @@
 // Figures of the app container in simulation: base image size, time from container start to the
 // configuration server answering, and from the accepted POST to the app answering its healthcheck.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,15 +12,11 @@ import { serializeConfigurationPayload } from "../src/model/configurationPayload
 import { tarDirectory } from "../src/package/tarWriter.js";
 import { scaffold } from "../src/provider/scaffold.js";
 import { initPlatform } from "../src/simulation/platform.js";
-import {
-  httpsRequest,
-  launchArgs,
-  startAppContainer,
-  waitFor,
-  type AppContainer,
-} from "../test/support/appContainer.js";
-import { ensureBaseImage } from "../test/support/baseImage.js";
+import { removeContainer } from "../src/docker/container.js";
 import { DockerEngine } from "../src/docker/engine.js";
+import { inspectImage } from "../src/docker/images.js";
+import { httpsRequest, simulationLaunch, startSimulationApp, waitFor } from "../test/support/appContainer.js";
+import { ensureBaseImage } from "../test/support/baseImage.js";
 
 const RUNS = 5;
 
@@ -37,15 +33,16 @@ try {
   process.exit(0);
 }
 const image = await ensureBaseImage();
-const size = (await engine.api.getImage(image).inspect()).Size;
+const size = (await inspectImage(engine, image))?.sizeBytes ?? 0;
 console.log(`base image ${image}: ${(size / 1e6).toFixed(1)} MB`);
 
 const work = await mkdtemp(path.join(tmpdir(), "msehome-bench-runtime-"));
-const containers: AppContainer[] = [];
+const containers: string[] = [];
 try {
   const app = await scaffold("benchapp", { parentDir: work });
-  const appTar = path.join(work, "app.tar");
-  await tarDirectory(path.join(app.directory, "mse_src"), appTar);
+  const inputDir = path.join(work, "input");
+  await mkdir(inputDir);
+  await tarDirectory(path.join(app.directory, "mse_src"), path.join(inputDir, "app.tar"));
   const sealedSecrets = await readFile(path.join(app.directory, "secrets_to_seal.json"));
   const secrets = JSON.parse(await readFile(path.join(app.directory, "secrets.json"), "utf8")) as unknown;
   const signerKey = path.join(work, "enclave-key.pem");
@@ -53,21 +50,21 @@ try {
   await writeFile(signerKey, privateKey.export({ type: "pkcs8", format: "pem" }));
   const platformDir = path.join(work, "platform");
   await initPlatform(platformDir);
-  const inputs = { image, appTar, signerKey, platformDir };
+  const inputs = { image, inputDir, signerKey, platformDir };
 
   const toWaiting: number[] = [];
   const toApp: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const id = randomUUID();
     const started = performance.now();
-    const container = await startAppContainer(
-      engine.api,
+    const { app: container, port } = await startSimulationApp(
+      engine,
       inputs,
-      launchArgs({ id, expiration: Math.floor(Date.now() / 1000) + 86_400 }),
+      simulationLaunch({ appId: id, expiration: Math.floor(Date.now() / 1000) + 86_400 }),
     );
-    containers.push(container);
-    const waiting = await waitFor(container.port, (reply) => reply.headers["mse-status"] === "Waiting", {
-      container: container.container,
+    containers.push(container.id);
+    const waiting = await waitFor(port, (reply) => reply.headers["mse-status"] === "Waiting", {
+      container: { engine, id: container.id },
     });
     toWaiting.push(performance.now() - started);
 
@@ -81,15 +78,15 @@ try {
       appSealedSecrets: sealBox(sealedSecrets, enclaveKey),
     });
     const posted = performance.now();
-    const accepted = await httpsRequest(container.port, { ca, method: "POST", body });
+    const accepted = await httpsRequest(port, { ca, method: "POST", body });
     if (accepted.status !== 200) throw new Error(`POST answered ${accepted.status}`);
-    await waitFor(container.port, (reply) => reply.body.toString() === "OK", {
+    await waitFor(port, (reply) => reply.body.toString() === "OK", {
       path: "/health",
       ca,
-      container: container.container,
+      container: { engine, id: container.id },
     });
     toApp.push(performance.now() - posted);
-    await container.container.remove({ force: true });
+    await removeContainer(engine, container.id, { force: true });
   }
   console.log(
     `container start → configuration server ready: median ${median(toWaiting).toFixed(0)} ms over ${RUNS} (${toWaiting.map((t) => t.toFixed(0)).join(", ")})`,
@@ -99,7 +96,9 @@ try {
   );
 } finally {
   await Promise.all(
-    containers.map(({ container }) => container.remove({ force: true }).catch(() => undefined)),
+    containers.map((id) =>
+      removeContainer(engine, id, { force: true, ignoreMissing: true }).catch(() => undefined),
+    ),
   );
   await rm(work, { recursive: true, force: true });
 }

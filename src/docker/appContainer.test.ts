@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeDocker, freePort, testEngine, uniqueName, waitForHttp } from "../../test/support/docker.js";
+import { collectLogs, describeDocker, testEngine, waitForHttp } from "../../test/support/docker.js";
+import { freePort, uniqueName } from "../../test/support/unique.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { MSEHOME_VERSION } from "../version.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
@@ -66,12 +67,6 @@ function spec(overrides: Partial<AppContainerSpec> = {}): AppContainerSpec {
     healthcheckEndpoint: "/health",
     ...overrides,
   };
-}
-
-async function collectLogs(id: string): Promise<{ stdout: string; stderr: string }> {
-  const out = { stdout: "", stderr: "" };
-  for await (const chunk of containerLogs(testEngine(), id)) out[chunk.stream] += chunk.data.toString();
-  return out;
 }
 
 describe("app container create options", () => {

@@ -1,6 +1,7 @@
 // One-shot containers: exit code and the two output streams come back, and the container is always gone.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeDocker, testEngine, uniqueName } from "../../test/support/docker.js";
+import { describeDocker, testEngine } from "../../test/support/docker.js";
+import { uniqueName } from "../../test/support/unique.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { listContainersByLabel } from "./container.js";
 import { ContainerTimeoutError } from "./errors.js";

@@ -2,7 +2,7 @@
 // the app answers on its healthcheck (Mse-Status: Waiting, 2xx, anything else, or nothing yet).
 import { createServer, type Server } from "node:https";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../test/support/docker.js";
+import { freePort } from "../../test/support/unique.js";
 import type { AppContainer } from "../docker/appContainer.js";
 import { selfSignedCertificate } from "../provider/testing/selfSignedCertificate.js";
 import { containerState, probeApp } from "./appState.js";

@@ -4,7 +4,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeDocker, freePort, testEngine } from "../../test/support/docker.js";
+import { describeDocker, testEngine } from "../../test/support/docker.js";
+import { freePort } from "../../test/support/unique.js";
 import { PortUnavailableError } from "../docker/errors.js";
 import { OperatorInputError } from "./errors.js";
 import {

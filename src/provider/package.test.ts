@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeDocker, testEngine, uniqueName } from "../../test/support/docker.js";
+import { describeDocker, testEngine } from "../../test/support/docker.js";
+import { uniqueName } from "../../test/support/unique.js";
 import { tarContents } from "../../test/support/tarContents.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { parseSecretBoxKeyHex, secretBoxOpen } from "../crypto/secretBox.js";

@@ -19,7 +19,8 @@ import { appImageTag } from "../../src/operator/appImage.js";
 import { imageRepositoryFor } from "../../src/provider/projectInputs.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
-import { describeDocker, freePort, testEngine, uniqueName } from "../support/docker.js";
+import { describeDocker, testEngine } from "../support/docker.js";
+import { freePort, uniqueName } from "../support/unique.js";
 
 function ok(run: CliRun): CliRun {
   expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(0);

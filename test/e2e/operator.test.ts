@@ -26,7 +26,8 @@ import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServe
 import { initPlatform } from "../../src/simulation/platform.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
-import { describeDocker, freePort, testEngine, uniqueName } from "../support/docker.js";
+import { describeDocker, testEngine } from "../support/docker.js";
+import { freePort, uniqueName } from "../support/unique.js";
 
 interface Workspace {
   dir: string;

@@ -2,11 +2,10 @@
 // configuration server, RA-TLS quote verified against the simulated PCCS, secrets, the app over
 // HTTPS with the same certificate, the dry-run measurement, restarts and encrypted code.
 import { X509Certificate, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mrsignerFromPublicKey } from "../../src/attestation/mrsigner.js";
 import { PccsClient } from "../../src/attestation/pccs.js";
@@ -23,6 +22,8 @@ import { sealFile } from "../../src/crypto/codeEncryption.js";
 import { fernetDecrypt } from "../../src/crypto/fernet.js";
 import { sealBox } from "../../src/crypto/sealedBox.js";
 import { generateSecretBoxKey } from "../../src/crypto/secretBox.js";
+import { type AppContainer, runAppDryRun } from "../../src/docker/appContainer.js";
+import { removeContainer, restartContainer } from "../../src/docker/container.js";
 import { serializeConfigurationPayload } from "../../src/model/configurationPayload.js";
 import { tarDirectory } from "../../src/package/tarWriter.js";
 import { scaffold } from "../../src/provider/scaffold.js";
@@ -30,39 +31,59 @@ import { initPlatform, type Platform } from "../../src/simulation/platform.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
 import { SIMULATION_ROOT_CA_DER } from "../../src/simulation/pki.js";
 import {
-  containerLogs,
   httpsRequest,
-  launchArgs,
-  publishedPort,
-  runToCompletion,
-  startAppContainer,
+  simulationLaunch,
+  startSimulationApp,
   waitFor,
-  type AppContainer,
-  type AppContainerInputs,
+  type SimulationAppInputs,
+  type StartedApp,
 } from "../support/appContainer.js";
 import { ensureBaseImage } from "../support/baseImage.js";
-import { describeDocker, testEngine } from "../support/docker.js";
+import { collectLogs, describeDocker, testEngine } from "../support/docker.js";
 
 describeDocker("app container (simulation)", () => {
-  let docker: Docker;
   let work: string;
-  let inputs: AppContainerInputs;
+  let inputs: SimulationAppInputs;
   let platform: Platform;
   let pccs: PccsServer;
   let secrets: { result_aes_key: string };
   let sealedSecrets: { result_sk: string };
   let mseSrc: string;
-  const containers: AppContainer[] = [];
+  const containers: string[] = [];
   const id = randomUUID();
   const expiration = Math.floor(Date.now() / 1000) + 7 * 86_400;
-  const args = launchArgs({ id, expiration });
+  const launch = simulationLaunch({ appId: id, expiration });
 
   let app: AppContainer;
+  let port: number;
   let certificatePem: string;
   let dryRunMeasurement: string;
 
+  /** A directory of the work directory holding app.tar (written by `write`), as spawn's input directory does. */
+  async function inputDirWith(name: string, write: (appTar: string) => Promise<unknown>): Promise<string> {
+    const dir = path.join(work, name);
+    await mkdir(dir);
+    await write(path.join(dir, "app.tar"));
+    return dir;
+  }
+
+  async function start(from: SimulationAppInputs): Promise<StartedApp> {
+    const started = await startSimulationApp(testEngine(), from, launch);
+    containers.push(started.app.id);
+    return started;
+  }
+
+  /** `msehome-run --dry-run` once, as verify --package runs it. */
+  function dryRun(from: SimulationAppInputs, launchArguments = launch) {
+    return runAppDryRun(testEngine(), {
+      image: from.image,
+      launch: launchArguments,
+      inputDir: from.inputDir,
+      signerKeyFile: from.signerKey,
+    });
+  }
+
   beforeAll(async () => {
-    docker = testEngine().api;
     const image = await ensureBaseImage();
     work = await mkdtemp(path.join(tmpdir(), "msehome-e2e-runtime-"));
     const scaffolded = await scaffold("e2eapp", { parentDir: work });
@@ -71,41 +92,41 @@ describeDocker("app container (simulation)", () => {
     sealedSecrets = JSON.parse(
       await readFile(path.join(scaffolded.directory, "secrets_to_seal.json"), "utf8"),
     );
-    const appTar = path.join(work, "app.tar");
-    await tarDirectory(mseSrc, appTar);
+    const inputDir = await inputDirWith("input", (appTar) => tarDirectory(mseSrc, appTar));
     const signerKey = path.join(work, "enclave-key.pem");
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072, publicExponent: 3 });
     await writeFile(signerKey, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o644 });
     const platformDir = path.join(work, "platform");
     platform = await initPlatform(platformDir, { tcb: "up-to-date" });
     pccs = await startPccsServer({ host: "127.0.0.1", port: 0, platformDir, tls: true });
-    inputs = { image, appTar, signerKey, platformDir };
+    inputs = { image, inputDir, signerKey, platformDir };
   }, 240_000);
 
   afterAll(async () => {
     await Promise.all(
-      containers.map(({ container }) => container.remove({ force: true }).catch(() => undefined)),
+      containers.map((container) =>
+        removeContainer(testEngine(), container, { force: true, ignoreMissing: true }).catch(() => undefined),
+      ),
     );
     await pccs?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it("prints the measurement on --dry-run", async () => {
-    const run = await runToCompletion(docker, inputs, [...args, "--dry-run"]);
-    expect(run.code).toBe(0);
+    const run = await dryRun(inputs);
+    expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^Measurement:\n {4}[0-9a-f]{64}\n$/);
     dryRunMeasurement = run.stdout.trim().split(/\s+/)[1] as string;
   }, 60_000);
 
   it("answers GET with Mse-Status: Waiting and a certificate whose quote verifies and binds its key", async () => {
-    app = await startAppContainer(docker, inputs, args);
-    containers.push(app);
-    const waiting = await waitFor(app.port, (reply) => reply.headers["mse-status"] === "Waiting", {
-      container: app.container,
+    ({ app, port } = await start(inputs));
+    const waiting = await waitFor(port, (reply) => reply.headers["mse-status"] === "Waiting", {
+      container: { engine: testEngine(), id: app.id },
     });
     expect(waiting.status).toBe(200);
 
-    certificatePem = await fetchPeerCertificate("127.0.0.1", app.port);
+    certificatePem = await fetchPeerCertificate("127.0.0.1", port);
     expect(new X509Certificate(certificatePem).subjectAltName).toBe("DNS:localhost");
     const quote = extractQuoteFromCertificate(certificatePem);
     const collateral = await new PccsClient({ baseUrl: pccs.url, insecureTls: true }).fetchCollateral({
@@ -133,8 +154,7 @@ describeDocker("app container (simulation)", () => {
   }, 90_000);
 
   it("refuses a wrong uuid, a malformed and an oversized payload, then accepts the right one", async () => {
-    const post = (body: string | Buffer) =>
-      httpsRequest(app.port, { ca: certificatePem, method: "POST", body });
+    const post = (body: string | Buffer) => httpsRequest(port, { ca: certificatePem, method: "POST", body });
     expect((await post(JSON.stringify({ uuid: randomUUID() }))).status).toBe(401);
     expect((await post("{ not json")).status).toBe(400);
     expect((await post(JSON.stringify({ uuid: id, code_secret_key: "xyz" }))).status).toBe(400);
@@ -151,12 +171,12 @@ describeDocker("app container (simulation)", () => {
     expect(accepted.status).toBe(200);
 
     const health = await waitFor(
-      app.port,
+      port,
       (reply) => reply.status === 200 && reply.headers["mse-status"] === undefined,
       {
         path: "/health",
         ca: certificatePem,
-        container: app.container,
+        container: { engine: testEngine(), id: app.id },
       },
     );
     expect(health.body.toString()).toBe("OK");
@@ -166,19 +186,19 @@ describeDocker("app container (simulation)", () => {
   }, 90_000);
 
   it("serves results encrypted under the provided and the sealed secrets", async () => {
-    const sealedResult = await httpsRequest(app.port, { ca: certificatePem, path: "/result/sealed_secrets" });
+    const sealedResult = await httpsRequest(port, { ca: certificatePem, path: "/result/sealed_secrets" });
     expect(sealedResult.status).toBe(200);
     expect(Buffer.from(fernetDecrypt(sealedSecrets.result_sk, sealedResult.body.toString())).toString()).toBe(
       "message using result_sk from SEALED_SECRETS",
     );
-    const plainResult = await httpsRequest(app.port, { ca: certificatePem, path: "/result/secrets" });
+    const plainResult = await httpsRequest(port, { ca: certificatePem, path: "/result/secrets" });
     expect(
       Buffer.from(aesGcmDecrypt(Buffer.from(secrets.result_aes_key, "hex"), plainResult.body)).toString(),
     ).toBe("message using result_aes_key from SECRETS");
   }, 30_000);
 
   it("logs no secret", async () => {
-    const logs = await containerLogs(docker, app.container);
+    const logs = await collectLogs(app.id);
     const text = logs.stdout + logs.stderr;
     expect(text).toContain("SIMULATION MODE");
     expect(text).not.toContain(secrets.result_aes_key);
@@ -186,64 +206,54 @@ describeDocker("app container (simulation)", () => {
   });
 
   it("comes back after a restart serving the app with the same certificate, without asking again", async () => {
-    await app.container.restart({ t: 5 });
-    app.port = await publishedPort(app.container); // a restart may publish on another host port
-    const health = await waitFor(
-      app.port,
-      (reply) => reply.status === 200 && reply.body.toString() === "OK",
-      {
-        path: "/health",
-        ca: certificatePem,
-        container: app.container,
-        timeoutMs: 60_000,
-      },
-    );
+    await restartContainer(testEngine(), app.id, 5);
+    const health = await waitFor(port, (reply) => reply.status === 200 && reply.body.toString() === "OK", {
+      path: "/health",
+      ca: certificatePem,
+      container: { engine: testEngine(), id: app.id },
+      timeoutMs: 60_000,
+    });
     expect(health.certificatePem.replace(/\s/g, "")).toBe(certificatePem.replace(/\s/g, ""));
-    const sealedResult = await httpsRequest(app.port, { ca: certificatePem, path: "/result/sealed_secrets" });
+    const sealedResult = await httpsRequest(port, { ca: certificatePem, path: "/result/sealed_secrets" });
     expect(
       Buffer.from(fernetDecrypt(sealedSecrets.result_sk, sealedResult.body.toString())).toString(),
     ).toContain("SEALED_SECRETS");
   }, 90_000);
 
   it("changes the measurement with one byte of code or one launch argument", async () => {
-    const changedArgs = launchArgs({ id, expiration: expiration + 1 });
-    const byArgument = await runToCompletion(docker, inputs, [...changedArgs, "--dry-run"]);
-    expect(byArgument.code).toBe(0);
+    const byArgument = await dryRun(inputs, { ...launch, expiration: expiration + 1 });
+    expect(byArgument.exitCode).toBe(0);
     expect(byArgument.stdout).not.toContain(dryRunMeasurement);
 
     const appFile = path.join(mseSrc, "app.mjs");
     const original = await readFile(appFile);
-    const patchedTar = path.join(work, "patched.tar");
     await writeFile(appFile, Buffer.concat([original, Buffer.from(" ")]));
+    let patched: string;
     try {
-      await tarDirectory(mseSrc, patchedTar);
+      patched = await inputDirWith("patched", (appTar) => tarDirectory(mseSrc, appTar));
     } finally {
       await writeFile(appFile, original);
     }
-    const byCode = await runToCompletion(docker, { ...inputs, appTar: patchedTar }, [...args, "--dry-run"]);
-    expect(byCode.code).toBe(0);
+    const byCode = await dryRun({ ...inputs, inputDir: patched });
+    expect(byCode.exitCode).toBe(0);
     expect(byCode.stdout).toMatch(/^Measurement:\n {4}[0-9a-f]{64}\n$/);
     expect(byCode.stdout).not.toContain(dryRunMeasurement);
   }, 90_000);
 
   it("runs --encrypt'ed code once its key arrives", async () => {
     const key = generateSecretBoxKey();
-    const encryptedTar = path.join(work, "encrypted.tar");
-    await tarDirectory(mseSrc, encryptedTar, {
-      transform: async (file) => ({
-        path: `${file.path}.enc`,
-        mode: file.mode,
-        content: await sealFile(file.absolutePath, key),
+    const encryptedInput = await inputDirWith("encrypted", (appTar) =>
+      tarDirectory(mseSrc, appTar, {
+        transform: async (file) => ({
+          path: `${file.path}.enc`,
+          mode: file.mode,
+          content: await sealFile(file.absolutePath, key),
+        }),
       }),
-    });
-    const encrypted = await startAppContainer(
-      docker,
-      { ...inputs, appTar: encryptedTar },
-      launchArgs({ id, expiration }),
     );
-    containers.push(encrypted);
+    const encrypted = await start({ ...inputs, inputDir: encryptedInput });
     const waiting = await waitFor(encrypted.port, (reply) => reply.headers["mse-status"] === "Waiting", {
-      container: encrypted.container,
+      container: { engine: testEngine(), id: encrypted.app.id },
     });
     const ca = waiting.certificatePem;
     const post = (body: string) => httpsRequest(encrypted.port, { ca, method: "POST", body });
@@ -255,7 +265,7 @@ describeDocker("app container (simulation)", () => {
     const health = await waitFor(encrypted.port, (reply) => reply.body.toString() === "OK", {
       path: "/health",
       ca,
-      container: encrypted.container,
+      container: { engine: testEngine(), id: encrypted.app.id },
     });
     expect(health.status).toBe(200);
   }, 90_000);

@@ -5,14 +5,19 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fernetDecrypt } from "../../src/crypto/fernet.js";
+import { removeContainer } from "../../src/docker/container.js";
+import { readContainerLogs } from "../../src/docker/containerLogs.js";
+import { startDevContainer } from "../../src/docker/devContainer.js";
+import { runOneShotContainer } from "../../src/docker/oneShotContainer.js";
+import { formatLaunchArguments } from "../../src/model/launchArguments.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { MSEHOME_VERSION } from "../../src/version.js";
-import { TEST_LABEL, containerLogs, launchArgs } from "../support/appContainer.js";
+import { simulationLaunch } from "../support/appContainer.js";
 import { BASE_IMAGE, ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
-import { describeDocker, testEngine } from "../support/docker.js";
+import { describeDocker, testEngine, waitForHttp } from "../support/docker.js";
+import { freePort, uniqueName } from "../support/unique.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -38,13 +43,11 @@ describe("base image Dockerfiles", () => {
 });
 
 describeDocker("simulation base image", () => {
-  let docker: Docker;
   let work: string;
   let appDir: string;
   const started: string[] = [];
 
   beforeAll(async () => {
-    docker = testEngine().api;
     await ensureBaseImage();
     work = await mkdtemp(path.join(tmpdir(), "msehome-e2e-base-"));
     appDir = (await scaffold("devapp", { parentDir: work })).directory;
@@ -53,29 +56,17 @@ describeDocker("simulation base image", () => {
   afterAll(async () => {
     await Promise.all(
       started.map((id) =>
-        docker
-          .getContainer(id)
-          .remove({ force: true })
-          .catch(() => undefined),
+        removeContainer(testEngine(), id, { force: true, ignoreMissing: true }).catch(() => undefined),
       ),
     );
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function run(cmd: string[], entrypoint?: string[]): Promise<{ code: number; stderr: string }> {
-    const container = await docker.createContainer({
-      Image: SIMULATION_BASE_IMAGE,
-      Cmd: cmd,
-      ...(entrypoint ? { Entrypoint: entrypoint } : {}),
-      Labels: { [TEST_LABEL]: "runtime" },
-    });
-    started.push(container.id);
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    return { code: StatusCode, stderr: (await containerLogs(docker, container)).stderr };
-  }
+  const run = (command: string[]) =>
+    runOneShotContainer(testEngine(), { image: SIMULATION_BASE_IMAGE, command, timeoutMs: 60_000 });
 
   it("is tagged with the msehome version, twice, and labelled simulation-only", async () => {
+    const docker = testEngine().api;
     const simulation = await docker.getImage(SIMULATION_BASE_IMAGE).inspect();
     const plain = await docker.getImage(BASE_IMAGE).inspect();
     expect(plain.Id).toBe(simulation.Id);
@@ -89,47 +80,36 @@ describeDocker("simulation base image", () => {
   });
 
   it("refuses hardware mode with one sentence, and bad arguments as a usage error", async () => {
-    const args = launchArgs({ id: randomUUID(), expiration: 1900000000 }).filter(
-      (arg) => arg !== "--simulation",
+    const hardware = await run(
+      formatLaunchArguments(
+        simulationLaunch({ appId: randomUUID(), expiration: 1900000000, simulation: false }),
+      ),
     );
-    const hardware = await run(args);
-    expect(hardware.code).toBe(1);
+    expect(hardware.exitCode).toBe(1);
     expect(hardware.stderr).toContain("this base image is simulation-only");
     const usage = await run(["--size", "3000M"]);
-    expect(usage.code).toBe(2);
+    expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(/--size must be a power of two.*usage: msehome-run/);
   }, 60_000);
 
   it("serves the app with msehome-dev over plain HTTP on port 5000, secrets mounted as files", async () => {
-    const container = await docker.createContainer({
-      Image: SIMULATION_BASE_IMAGE,
-      Entrypoint: ["/usr/local/bin/msehome-dev"],
-      Cmd: ["--application", "app.mjs:app"],
-      Labels: { [TEST_LABEL]: "runtime" },
-      ExposedPorts: { "5000/tcp": {} },
-      HostConfig: {
-        Binds: [
-          `${path.join(appDir, "mse_src")}:/opt/msehome/app:ro`,
-          `${path.join(appDir, "secrets.json")}:/opt/msehome/secrets/secrets.json:ro`,
-          `${path.join(appDir, "secrets_to_seal.json")}:/opt/msehome/secrets/sealed_secrets.json:ro`,
-        ],
-        PortBindings: { "5000/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
-      },
+    const container = await startDevContainer(testEngine(), {
+      name: uniqueName("msehome-e2e-dev"),
+      appName: "devapp",
+      image: SIMULATION_BASE_IMAGE,
+      application: "app.mjs:app",
+      codeDir: path.join(appDir, "mse_src"),
+      secretsFile: path.join(appDir, "secrets.json"),
+      sealedSecretsFile: path.join(appDir, "secrets_to_seal.json"),
+      port: await freePort(),
     });
     started.push(container.id);
-    await container.start();
-    const port = (await container.inspect()).NetworkSettings.Ports["5000/tcp"]?.[0]?.HostPort;
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 40_000;
-    let health: Response | undefined;
-    while (Date.now() < deadline && health?.status !== 200) {
-      health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-      if (health?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    if (health?.status !== 200) {
-      const logs = await containerLogs(docker, container);
-      throw new Error(`msehome-dev did not answer /health on ${base}: ${logs.stderr}`);
-    }
+    const base = `http://127.0.0.1:${container.port}`;
+    const health = await waitForHttp(container.port, "/health", 40_000).catch(async (error: unknown) => {
+      const logs = await readContainerLogs(testEngine(), container.id);
+      throw new Error(`msehome-dev did not answer /health on ${base}: ${logs}`, { cause: error });
+    });
+    expect(health.status).toBe(200);
     expect(await health.text()).toBe("OK");
     const { result_sk: key } = JSON.parse(
       await readFile(path.join(appDir, "secrets_to_seal.json"), "utf8"),

@@ -13,7 +13,8 @@ import { removeImage } from "../../src/docker/images.js";
 import { imageRepositoryFor } from "../../src/provider/projectInputs.js";
 import { CLI_PATH, runCli } from "../support/cli.js";
 import { ensureBaseImage } from "../support/baseImage.js";
-import { describeDocker, testEngine, uniqueName } from "../support/docker.js";
+import { describeDocker, testEngine } from "../support/docker.js";
+import { uniqueName } from "../support/unique.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-test-dev-"));
 /** Apps whose image test-dev may have tagged msehome-package/<name>:latest. */

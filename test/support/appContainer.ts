@@ -1,122 +1,63 @@
-// App containers for e2e tests, created through the Docker Engine API as spawn would: app.tar,
-// the signer key and the simulated platform mounted read-only, port 443 published on 127.0.0.1.
-import type Docker from "dockerode";
+// Real simulation app containers for e2e tests and benchmarks, started by the Docker layer as spawn
+// starts them; and HTTPS to the app as its users talk to it — trusting only the RA-TLS certificate
+// as a CA — polled until the answer is the one a test waits for. (No test framework here:
+// benchmarks import it too.)
 import https from "node:https";
-import { PassThrough } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { formatLaunchArguments } from "../../src/model/launchArguments.js";
+import { type AppContainer, startAppContainer } from "../../src/docker/appContainer.js";
+import { inspectContainer } from "../../src/docker/container.js";
+import type { DockerEngine } from "../../src/docker/engine.js";
+import type { LaunchArguments } from "../../src/model/launchArguments.js";
+import { freePort, uniqueName } from "./unique.js";
 
-export const TEST_LABEL = "msehome.test";
+/** A simulation app's launch arguments, as spawn writes them (localhost, 2048 MB, app.mjs:app by default). */
+export function simulationLaunch(
+  options: Pick<LaunchArguments, "appId" | "expiration"> & Partial<LaunchArguments>,
+): LaunchArguments {
+  return {
+    sizeMb: 2048,
+    san: "localhost",
+    application: "app.mjs:app",
+    simulation: true,
+    dryRun: false,
+    debug: false,
+    ...options,
+  };
+}
 
-export interface AppContainerInputs {
+/** What a simulation app container is made of. */
+export interface SimulationAppInputs {
   image: string;
-  appTar: string;
+  /** Holds the app.tar to run, as spawn's input directory does. */
+  inputDir: string;
   signerKey: string;
   platformDir: string;
 }
 
-export interface LaunchOptions {
-  san?: string;
-  id: string;
-  application?: string;
-  expiration: number;
-  sizeMb?: number;
-}
-
-/** A simulation app's launch arguments, as spawn writes them. */
-export function launchArgs(options: LaunchOptions): string[] {
-  return formatLaunchArguments({
-    sizeMb: options.sizeMb ?? 2048,
-    san: options.san ?? "localhost",
-    appId: options.id,
-    application: options.application ?? "app.mjs:app",
-    expiration: options.expiration,
-    simulation: true,
-    dryRun: false,
-    debug: false,
-  });
-}
-
-function hostConfig(inputs: AppContainerInputs): Docker.HostConfig {
-  return {
-    Binds: [
-      `${inputs.appTar}:/opt/input/app.tar:ro`,
-      `${inputs.signerKey}:/root/.config/gramine/enclave-key.pem:ro`,
-      `${inputs.platformDir}:/opt/msehome/sim-platform:ro`,
-    ],
-    PortBindings: { "443/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
-  };
-}
-
-export interface AppContainer {
-  container: Docker.Container;
+export interface StartedApp {
+  app: AppContainer;
+  /** The port of 127.0.0.1 where the app's 443 is published. */
   port: number;
 }
 
-/** Creates and starts the container; returns it with the host port 443 was published on. */
-export async function startAppContainer(
-  docker: Docker,
-  inputs: AppContainerInputs,
-  cmd: string[],
-): Promise<AppContainer> {
-  const container = await docker.createContainer({
-    Image: inputs.image,
-    Cmd: cmd,
-    Labels: { [TEST_LABEL]: "runtime" },
-    ExposedPorts: { "443/tcp": {} },
-    HostConfig: hostConfig(inputs),
+/** Starts a simulation app container as spawn does, on a free port of 127.0.0.1. */
+export async function startSimulationApp(
+  engine: DockerEngine,
+  inputs: SimulationAppInputs,
+  launch: LaunchArguments,
+): Promise<StartedApp> {
+  const port = await freePort();
+  const app = await startAppContainer(engine, {
+    name: uniqueName("msehome-e2e-app"),
+    image: inputs.image,
+    launch,
+    port,
+    inputDir: inputs.inputDir,
+    signerKeyFile: inputs.signerKey,
+    simulationPlatformDir: inputs.platformDir,
+    healthcheckEndpoint: "/health",
   });
-  await container.start();
-  return { container, port: await publishedPort(container) };
-}
-
-export async function publishedPort(container: Docker.Container): Promise<number> {
-  const info = await container.inspect();
-  const binding = info.NetworkSettings.Ports["443/tcp"]?.[0];
-  if (!binding) throw new Error("port 443 is not published");
-  return Number(binding.HostPort);
-}
-
-/** Runs a container to completion (e.g. --dry-run) and returns its streams and exit code. */
-export async function runToCompletion(
-  docker: Docker,
-  inputs: AppContainerInputs,
-  cmd: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const container = await docker.createContainer({
-    Image: inputs.image,
-    Cmd: cmd,
-    Labels: { [TEST_LABEL]: "runtime" },
-    HostConfig: { Binds: hostConfig(inputs).Binds },
-  });
-  try {
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const logs = await containerLogs(docker, container);
-    return { code: StatusCode, ...logs };
-  } finally {
-    await container.remove({ force: true });
-  }
-}
-
-export async function containerLogs(
-  docker: Docker,
-  container: Docker.Container,
-): Promise<{ stdout: string; stderr: string }> {
-  const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  err.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const source = new PassThrough();
-  docker.modem.demuxStream(source, out, err);
-  await new Promise<void>((resolve) => {
-    source.on("end", resolve);
-    source.end(raw);
-  });
-  return { stdout, stderr };
+  return { app, port };
 }
 
 export interface HttpsReply {
@@ -127,7 +68,7 @@ export interface HttpsReply {
   certificatePem: string;
 }
 
-/** One HTTPS request trusting only `ca` (the RA-TLS certificate), as a pinned client does. */
+/** One HTTPS request to 127.0.0.1 trusting only `ca` (the RA-TLS certificate) for "localhost", as a pinned client does. */
 export function httpsRequest(
   port: number,
   options: { ca?: string; method?: string; path?: string; body?: string | Buffer; servername?: string } = {},
@@ -164,11 +105,19 @@ export function httpsRequest(
   });
 }
 
-/** Polls until `ready` accepts a reply (connection errors count as not ready). */
+/**
+ * Polls until `ready` accepts a reply (connection errors count as not ready); fails at once when
+ * the container stops.
+ */
 export async function waitFor(
   port: number,
   ready: (reply: HttpsReply) => boolean,
-  options: { path?: string; timeoutMs?: number; ca?: string; container?: Docker.Container } = {},
+  options: {
+    path?: string;
+    timeoutMs?: number;
+    ca?: string;
+    container?: { engine: DockerEngine; id: string };
+  } = {},
 ): Promise<HttpsReply> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last = "no answer";
@@ -181,9 +130,9 @@ export async function waitFor(
       last = (error as Error).message;
     }
     if (options.container) {
-      const state = (await options.container.inspect()).State;
-      if (!state.Running && !state.Restarting)
-        throw new Error(`the container stopped (exit ${state.ExitCode}) while waiting`);
+      const container = await inspectContainer(options.container.engine, options.container.id);
+      if (!container.running && container.status !== "restarting")
+        throw new Error(`the container stopped (exit ${container.exitCode}) while waiting`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,9 +1,10 @@
-// Docker availability guard for tests: CI requires an engine; elsewhere Docker tests skip with one loud line.
+// Docker test support: the availability guard (CI requires an engine; elsewhere Docker tests skip with one
+// loud line), the test engine, and small waits and reads over real containers.
 import { openSync, closeSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "vitest";
+import { containerLogs } from "../../src/docker/containerLogs.js";
 import { DockerEngine } from "../../src/docker/engine.js";
 
 interface Probe {
@@ -60,20 +61,6 @@ export function describeDocker(name: string, body: () => void): void {
   }
 }
 
-/** A name unique to this test run, for containers and image tags the tests create and remove. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** A TCP port on 127.0.0.1 free at the time of the call (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Polls `http://127.0.0.1:<port><path>` until it answers, for at most `timeoutMs`. */
 export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
@@ -86,4 +73,11 @@ export async function waitForHttp(port: number, urlPath = "/", timeoutMs = 15_00
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/** All of a container's output so far, stdout and stderr apart. */
+export async function collectLogs(id: string): Promise<{ stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  for await (const chunk of containerLogs(testEngine(), id)) out[chunk.stream] += chunk.data.toString();
+  return out;
 }
