@@ -5,16 +5,9 @@ import { readFile } from "node:fs/promises";
 import { toHex } from "../attestation/bytes.js";
 import { parseCertificate } from "../attestation/certificate.js";
 import { parseCollateralJson, type Collateral } from "../attestation/collateral.js";
-import {
-  applyPolicy,
-  expectedIdentityChecks,
-  rejectionError,
-  withChecks,
-  type Policy,
-  type PolicyReason,
-} from "../attestation/policy.js";
+import { rejectionError, type Policy, type PolicyReason } from "../attestation/policy.js";
 import { collateralRequestForQuote, PccsClient } from "../attestation/pccs.js";
-import { certificatesFromPem } from "../attestation/pem.js";
+import { certificatesFromPem, toPem } from "../attestation/pem.js";
 import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
 import {
   certificationChainPems,
@@ -23,13 +16,9 @@ import {
   type EnclaveReportBody,
   type Quote,
 } from "../attestation/quote.js";
-import {
-  checkCertificateValidity,
-  checkReportDataBinding,
-  extractQuoteFromCertificate,
-} from "../attestation/ratls.js";
-import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
-import { verificationTrust } from "./verificationTrust.js";
+import { extractQuoteFromCertificate } from "../attestation/ratls.js";
+import type { VerificationReport } from "../attestation/verify.js";
+import { verifyEnclave } from "./enclaveVerification.js";
 
 export interface QuoteInput {
   file: string;
@@ -55,8 +44,12 @@ export async function readQuoteInput(file: string): Promise<QuoteInput> {
     }
     if (bytes[0] === 0x30) {
       const der = new Uint8Array(bytes);
-      const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
-      return { file, source: "certificate", quote: extractQuoteFromCertificate(der), certificatePem: pem };
+      return {
+        file,
+        source: "certificate",
+        quote: extractQuoteFromCertificate(der),
+        certificatePem: toPem(der, "CERTIFICATE"),
+      };
     }
     return { file, source: "quote", quote: new Uint8Array(bytes) };
   } catch (cause) {
@@ -229,28 +222,16 @@ async function loadCollateral(
 
 export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<QuoteVerifyResult> {
   const input = await readQuoteInput(request.file);
-  const trust = verificationTrust(request.simulation === true);
   const { collateral, source } = await loadCollateral(request, input.quote);
-  const at = request.at ?? new Date();
-  const quoteReport = verifyQuote({
+  const { report, verdict, warning } = verifyEnclave({
     quote: input.quote,
     collateral,
-    at,
-    trustMode: trust.trustMode,
-    ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+    ...(input.certificatePem ? { certificatePem: input.certificatePem } : {}),
+    expected: { mrEnclave: request.mrEnclave, mrSigner: request.mrSigner },
+    at: request.at ?? new Date(),
+    policy: request.policy,
+    simulation: request.simulation === true,
   });
-  const extra: VerificationCheck[] = expectedIdentityChecks(quoteReport, {
-    mrEnclave: request.mrEnclave,
-    mrSigner: request.mrSigner,
-  });
-  if (input.certificatePem) {
-    extra.push(
-      checkReportDataBinding(input.certificatePem, input.quote),
-      checkCertificateValidity(input.certificatePem, at),
-    );
-  }
-  const report = withChecks(quoteReport, extra);
-  const verdict = applyPolicy(report, request.policy);
   return {
     accepted: verdict.accepted,
     file: request.file,
@@ -258,6 +239,6 @@ export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<Quot
     collateralSource: source,
     reasons: verdict.reasons,
     report,
-    ...(trust.warning ? { warning: trust.warning } : {}),
+    ...(warning ? { warning } : {}),
   };
 }

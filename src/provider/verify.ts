@@ -7,27 +7,16 @@
 // package's.
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  applyPolicy,
-  expectedIdentityChecks,
-  rejectionError,
-  withChecks,
-  type Policy,
-  type PolicyReason,
-} from "../attestation/policy.js";
+import { rejectionError, type Policy, type PolicyReason } from "../attestation/policy.js";
 import { mrsignerFromPublicKey } from "../attestation/mrsigner.js";
-import {
-  checkCertificateValidity,
-  checkReportDataBinding,
-  extractQuoteFromCertificate,
-} from "../attestation/ratls.js";
+import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import { VerificationError } from "../attestation/errors.js";
-import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
+import type { VerificationCheck, VerificationReport } from "../attestation/verify.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { parseEvidence, type Evidence } from "../model/evidence.js";
 import { measurePackage, type PackageMeasurement } from "./packageMeasurement.js";
-import { verificationTrust } from "./verificationTrust.js";
+import { verifyEnclave } from "./enclaveVerification.js";
 
 export interface VerifyEvidenceRequest {
   evidencePath: string;
@@ -115,43 +104,23 @@ function applicationCheck(evidence: Evidence, measured: PackageMeasurement): Ver
       };
 }
 
-/** The application-level checks that bind the quote to this deployment. */
-function deploymentChecks(
-  evidence: Evidence,
-  quote: Uint8Array,
-  report: VerificationReport,
-  at: Date,
-  expected: { mrEnclave: string; mrSigner: string },
-): VerificationCheck[] {
-  return [
-    ...expectedIdentityChecks(report, expected),
-    checkReportDataBinding(evidence.certificatePem, quote),
-    checkCertificateValidity(evidence.certificatePem, at),
-  ];
-}
-
 export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<VerifyEvidenceResult> {
   if (request.mrEnclave === undefined && request.packagePath === undefined) {
     throw new Error("verify needs the expected MRENCLAVE: --mrenclave <hex> or --package <file>");
   }
   const evidence = await readEvidence(request.evidencePath);
   const { mrEnclave, measured } = await expectedMrEnclave(request, evidence);
-  const trust = verificationTrust(request.simulation === true);
-  const at = request.at ?? new Date();
   const mrSigner = mrsignerFromPublicKey(evidence.signerPublicKeyPem);
-  const quote = extractQuoteFromCertificate(evidence.certificatePem);
-  const quoteReport = verifyQuote({
-    quote,
+  const { report, verdict, warning } = verifyEnclave({
+    quote: extractQuoteFromCertificate(evidence.certificatePem),
     collateral: evidence.collateral,
-    at,
-    trustMode: trust.trustMode,
-    ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+    certificatePem: evidence.certificatePem,
+    expected: { mrEnclave, mrSigner },
+    moreChecks: measured ? [applicationCheck(evidence, measured)] : [],
+    at: request.at ?? new Date(),
+    policy: request.policy,
+    simulation: request.simulation === true,
   });
-  const report = withChecks(quoteReport, [
-    ...deploymentChecks(evidence, quote, quoteReport, at, { mrEnclave, mrSigner }),
-    ...(measured ? [applicationCheck(evidence, measured)] : []),
-  ]);
-  const verdict = applyPolicy(report, request.policy);
   let ratlsCertificate: string | null = null;
   if (verdict.accepted) {
     await mkdir(request.outputDir, { recursive: true });
@@ -171,7 +140,7 @@ export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<Ve
     report,
     ratlsCertificate,
     package: measured && request.packagePath ? { path: request.packagePath, ...measured } : null,
-    ...(trust.warning ? { warning: trust.warning } : {}),
+    ...(warning ? { warning } : {}),
     // Simulated evidence verified against Intel's root fails at its root; say why.
     ...(!verdict.accepted && evidence.mode === "simulation" && request.simulation !== true
       ? { hint: SIMULATION_EVIDENCE_HINT }
