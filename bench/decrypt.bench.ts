@@ -1,23 +1,17 @@
 // Benchmark of `msehome decrypt --aes` on a 1 GiB AES-GCM file: throughput and the CLI process's peak
 // RSS, which must stay under 100 MiB (the decryption streams). Exits 1 when over the limit.
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { aesGcmEncryptFile } from "../src/crypto/aesGcmFile.js";
+import { CLI, MiB, runMeasured } from "./support/peakRss.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(REPO_ROOT, "dist", "cli", "main.js");
 const WORK_DIR = path.join(REPO_ROOT, ".bench-tmp", "decrypt");
 const SIZE = Number(process.env.BENCH_DECRYPT_BYTES ?? 1024 ** 3);
 const RSS_LIMIT_MIB = 100;
-const MiB = 1024 * 1024;
-
-/** Loaded before the CLI: records the process's peak RSS (KiB) when it exits. */
-const RSS_PROBE =
-  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>writeFileSync(process.env.BENCH_RSS_FILE,String(process.resourceUsage().maxRSS)))';
 
 async function writePlaintext(file: string): Promise<string> {
   const block = randomBytes(MiB);
@@ -43,26 +37,12 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--import=${RSS_PROBE}`, CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}
-
 async function main(): Promise<number> {
   await rm(WORK_DIR, { recursive: true, force: true });
   await mkdir(WORK_DIR, { recursive: true });
   const plain = path.join(WORK_DIR, "plain.bin");
   const encrypted = path.join(WORK_DIR, "result.bin");
   const output = path.join(WORK_DIR, "result.out");
-  const rssFile = path.join(WORK_DIR, "rss");
   try {
     const key = randomBytes(32);
     process.stderr.write(`preparing a ${(SIZE / MiB).toFixed(0)} MiB AES-256-GCM input...\n`);
@@ -70,16 +50,17 @@ async function main(): Promise<number> {
     await aesGcmEncryptFile(key, plain, encrypted);
     await rm(plain);
 
-    const started = process.hrtime.bigint();
-    const run = await runCli(["decrypt", "--aes", key.toString("hex"), "--output", output, encrypted], {
-      BENCH_RSS_FILE: rssFile,
-    });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const run = await runMeasured(
+      [CLI, "decrypt", "--aes", key.toString("hex"), "--output", output, encrypted],
+      {
+        captureStderr: true,
+      },
+    );
     if (run.code !== 0) {
       process.stderr.write(`decrypt failed (exit ${run.code}): ${run.stderr}`);
       return 1;
     }
-    const peakRssMiB = Number(await readFile(rssFile, "utf8")) / 1024;
+    const { seconds, peakMiB: peakRssMiB } = run;
     const { size } = await stat(output);
     const intact = size === SIZE && (await sha256File(output)) === expected;
 

@@ -1,9 +1,8 @@
 // Memory benchmark: `msehome spawn` of a package whose image exceeds 1 GiB (extract, verify the
 // digests, load the image, start the app, wait for it, collect the evidence) keeps the msehome
 // process's peak RSS under 200 MiB: the image only ever streams through it.
-import { execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,50 +11,14 @@ import { DockerEngine } from "../src/docker/engine.js";
 import { inspectImage, removeImage } from "../src/docker/images.js";
 import { appImageTag } from "../src/operator/appImage.js";
 import { imageRepositoryFor } from "../src/provider/package.js";
-import { scaffold } from "../src/provider/scaffold.js";
 import { startPccsServer } from "../src/simulation/pccsServer.js";
 import { initPlatform } from "../src/simulation/platform.js";
 import { MSEHOME_VERSION } from "../src/version.js";
+import { scaffoldLargeApp } from "./support/largeApp.js";
+import { CLI, MiB, runCliMeasured } from "./support/peakRss.js";
 
-const MiB = 1024 * 1024;
 const LIMIT_MIB = 200;
-const PAYLOAD_BYTES = 1100 * MiB;
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = path.join(root, "dist", "cli", "main.js");
-
-/** Runs the CLI with a hook that records the process's peak RSS (KiB) at exit. */
-async function measure(args: string[]): Promise<{ peakMiB: number; seconds: number; stdout: string }> {
-  const scratch = mkdtempSync(path.join(tmpdir(), "msehome-rss-"));
-  const hook = path.join(scratch, "hook.mjs");
-  const report = path.join(scratch, "rss");
-  writeFileSync(
-    hook,
-    `import { writeFileSync } from "node:fs";\nprocess.on("exit", () => writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS)));\n`,
-  );
-  const started = Date.now();
-  const child = spawn(process.execPath, ["--import", hook, cli, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  const [code] = (await once(child, "close")) as [number];
-  if (code !== 0) throw new Error(`msehome ${args[0]} exited with ${code}`);
-  const peakMiB = Number(readFileSync(report, "utf8")) / 1024;
-  rmSync(scratch, { recursive: true, force: true });
-  return { peakMiB, seconds: (Date.now() - started) / 1000, stdout };
-}
-
-/** Incompressible-looking bytes, so no layer of the pipeline can shrink them. */
-async function writePayload(file: string): Promise<void> {
-  const block = Buffer.alloc(4 * MiB);
-  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
-  const out = createWriteStream(file);
-  for (let written = 0; written < PAYLOAD_BYTES; written += block.length) {
-    if (!out.write(block)) await once(out, "drain");
-  }
-  out.end();
-  await once(out, "close");
-}
 
 const engine = DockerEngine.fromEnvironment();
 await engine.ping();
@@ -71,16 +34,11 @@ const pccs = await startPccsServer({ host: "127.0.0.1", port: 0, platformDir, tl
 let imageId: string | undefined;
 let failed = false;
 try {
-  const project = await scaffold(name, { parentDir: work });
-  await writePayload(path.join(project.directory, "payload.bin"));
-  writeFileSync(
-    path.join(project.directory, "Dockerfile"),
-    "ARG MSEHOME_BASE\nFROM ${MSEHOME_BASE}\nCOPY payload.bin /opt/payload.bin\n",
-  );
+  const project = await scaffoldLargeApp(name, work);
   execFileSync(
     process.execPath,
     [
-      cli,
+      CLI,
       "package",
       "--project",
       project.directory,
@@ -91,7 +49,7 @@ try {
     ],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
-  rmSync(path.join(project.directory, "payload.bin"));
+  rmSync(project.payload);
   const packageDir = path.join(work, "package");
   const packagePath = path.join(
     packageDir,
@@ -102,7 +60,7 @@ try {
   imageId = built?.id;
   await removeImage(engine, `${imageRepositoryFor(name)}:latest`);
 
-  const spawned = await measure([
+  const spawned = await runCliMeasured([
     "--json",
     "spawn",
     name,
