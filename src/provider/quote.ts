@@ -8,7 +8,6 @@ import { parseCollateralJson, type Collateral } from "../attestation/collateral.
 import { rejectionError, type Policy, type PolicyReason } from "../attestation/policy.js";
 import { collateralRequestForQuote, PccsClient } from "../attestation/pccs.js";
 import { certificatesFromPem, toPem } from "../attestation/pem.js";
-import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
 import {
   certificationChainPems,
   parseQuote,
@@ -18,6 +17,7 @@ import {
 } from "../attestation/quote.js";
 import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import type { VerificationReport } from "../attestation/verify.js";
+import { NoPccsError, resolvePccs, type PccsSource } from "../model/pccsSource.js";
 import { verifyEnclave } from "./enclaveVerification.js";
 
 export interface QuoteInput {
@@ -146,14 +146,10 @@ export async function showQuote(file: string) {
   return describeQuote(await readQuoteInput(file));
 }
 
-export interface QuoteVerifyRequest {
+export interface QuoteVerifyRequest extends PccsSource {
   file: string;
+  /** Collateral from this file instead of a PCCS. */
   collateralPath?: string;
-  pccsUrl?: string;
-  /** Accept a self-signed PCCS certificate. */
-  pccsInsecureTls?: boolean;
-  /** Where Intel's QCNL configuration is, for the default PCCS (default /etc/sgx_default_qcnl.conf). */
-  qcnlConfigPath?: string;
   at?: Date;
   mrEnclave?: string;
   mrSigner?: string;
@@ -176,16 +172,6 @@ export interface QuoteVerifyResult {
   warning?: string;
 }
 
-/** The file's text, or undefined when it does not exist. */
-async function readOptionalFile(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`cannot read ${file}`, { cause: error });
-  }
-}
-
 async function loadCollateral(
   request: QuoteVerifyRequest,
   quote: Uint8Array,
@@ -199,21 +185,16 @@ async function loadCollateral(
     }
     return { collateral: parseCollateralJson(text, request.collateralPath), source: request.collateralPath };
   }
-  let baseUrl = request.pccsUrl;
-  let insecureTls = request.pccsInsecureTls === true;
-  if (baseUrl === undefined) {
-    const configPath = request.qcnlConfigPath ?? QCNL_CONFIG_PATH;
-    const text = await readOptionalFile(configPath);
-    const config = text === undefined ? undefined : parseQcnlConfig(text, configPath);
-    if (!config?.pccsUrl) {
-      throw new Error(
-        `quote verify needs collateral: --collateral <file> or --pccs <url> (no pccs_url in ${configPath})`,
-      );
-    }
-    baseUrl = config.pccsUrl;
-    insecureTls ||= !config.useSecureCert;
+  let endpoint;
+  try {
+    endpoint = await resolvePccs(request);
+  } catch (error) {
+    if (!(error instanceof NoPccsError)) throw error;
+    throw new Error(
+      `quote verify needs collateral: --collateral <file> or --pccs <url> (no pccs_url in ${error.configPath})`,
+    );
   }
-  const client = new PccsClient({ baseUrl, insecureTls });
+  const client = new PccsClient(endpoint);
   return {
     collateral: await client.fetchCollateral(collateralRequestForQuote(quote)),
     source: client.baseUrl,

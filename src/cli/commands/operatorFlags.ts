@@ -1,5 +1,7 @@
-// Flag parsers the operator's commands share: whole numbers in a range, minutes, days, ports.
-import { InvalidArgumentError } from "commander";
+// Flags the operator's commands share: parsers of whole numbers in a range, minutes, days, ports,
+// and the PCCS the collateral comes from.
+import { type Command, InvalidArgumentError } from "commander";
+import type { PccsSource } from "../../model/pccsSource.js";
 
 function wholeNumber(value: string, what: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(value.trim())) throw new InvalidArgumentError(`${what} must be a whole number.`);
@@ -32,4 +34,29 @@ export function parseMegabytes(value: string): number {
 
 export function parseLines(value: string): number {
   return wholeNumber(value, "the number of lines", 0, Number.MAX_SAFE_INTEGER);
+}
+
+export interface PccsFlags {
+  pccs?: string;
+  pccsInsecureTls?: boolean;
+}
+
+/** Adds --pccs <url> and --pccs-insecure-tls, for the commands that fetch collateral. */
+export function addPccsOptions(command: Command): Command {
+  return command
+    .option(
+      "--pccs <url>",
+      "the PCCS to fetch the collateral from (default: pccs_url of /etc/sgx_default_qcnl.conf)",
+    )
+    .option(
+      "--pccs-insecure-tls",
+      "accept the PCCS's self-signed HTTPS certificate (the code provider still verifies the collateral against Intel's root)",
+    );
+}
+
+export function pccsSourceOf(flags: PccsFlags): PccsSource {
+  return {
+    ...(flags.pccs !== undefined ? { pccsUrl: flags.pccs } : {}),
+    pccsInsecureTls: flags.pccsInsecureTls === true,
+  };
 }
