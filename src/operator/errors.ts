@@ -59,12 +59,3 @@ export function formatDuration(ms: number): string {
   const minutes = ms / 60_000;
   return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)} min`;
 }
-
-/** The operator interrupted a command (Ctrl-C); exit code 130 as for SIGINT. */
-export class InterruptedError extends Error {
-  readonly exitCode = 130;
-  constructor(message: string) {
-    super(message);
-    this.name = "InterruptedError";
-  }
-}

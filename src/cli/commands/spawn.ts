@@ -4,18 +4,25 @@ import { type Command, Option } from "commander";
 import { APP_NAME_EXPECTATION } from "../../model/appName.js";
 import { printAppLogTail } from "../appLogTail.js";
 import { UsageError } from "../errors.js";
+import { handleInterrupts } from "../interrupt.js";
 import { contextOf, printResult, warn } from "../output.js";
 import { createSpinner } from "../spinner.js";
-import { parseDays, parseMegabytes, parseMinutes, parsePort } from "./operatorFlags.js";
+import {
+  addPccsOptions,
+  parseDays,
+  parseMegabytes,
+  parseMinutes,
+  parsePort,
+  type PccsFlags,
+  pccsSourceOf,
+} from "./operatorFlags.js";
 
-interface SpawnFlags {
+interface SpawnFlags extends PccsFlags {
   host: string;
   port: number;
   size: number;
   package: string;
   output: string;
-  pccs?: string;
-  pccsInsecureTls?: boolean;
   signerKey?: string;
   days: number;
   timeout: number;
@@ -24,7 +31,7 @@ interface SpawnFlags {
 }
 
 export function registerSpawn(program: Command): void {
-  program
+  const spawn = program
     .command("spawn")
     .description(
       "Deploy a code provider's package as an SGX enclave app: load its image, start the app with its configuration server waiting for secrets, and collect the evidence (evidence.json, ratls.pem) to send to the code provider. DIR also receives mse.toml and tests/ for `msehome test`, and what the app needs for as long as it exists.",
@@ -44,15 +51,8 @@ export function registerSpawn(program: Command): void {
     .requiredOption(
       "--output <dir>",
       "directory receiving evidence.json, ratls.pem, mse.toml, tests/ and the app's input (created when missing)",
-    )
-    .option(
-      "--pccs <url>",
-      "the PCCS to fetch the collateral from (default: pccs_url of /etc/sgx_default_qcnl.conf)",
-    )
-    .option(
-      "--pccs-insecure-tls",
-      "accept the PCCS's self-signed HTTPS certificate (the code provider still verifies the collateral against Intel's root)",
-    )
+    );
+  addPccsOptions(spawn)
     .option(
       "--signer-key <file>",
       "the enclave signer key, RSA-3072 with e=3, PEM (default: a fresh one generated into DIR/enclave-key.pem); keep it while the app exists",
@@ -75,7 +75,6 @@ export function registerSpawn(program: Command): void {
         throw new UsageError("--platform names a simulated platform: it needs --simulation");
       }
       const { spawnApp } = await import("../../operator/spawn.js");
-      const { InterruptedError } = await import("../../operator/errors.js");
       let simulation;
       if (flags.simulation) {
         const { defaultPlatformDir, loadPlatform } = await import("../../simulation/platform.js");
@@ -86,15 +85,10 @@ export function registerSpawn(program: Command): void {
       const spinner = createSpinner();
       let phase = "";
       // Ctrl-C undoes the spawn; a second one leaves at once.
-      const controller = new AbortController();
-      const interrupt = (): void => {
-        if (controller.signal.aborted) process.exit(130);
-        spinner.update("Interrupted: removing what the spawn created (Ctrl-C again to quit at once)");
-        controller.abort(
-          new InterruptedError(`spawn of "${name}" was interrupted; what it had created was removed`),
-        );
-      };
-      process.on("SIGINT", interrupt);
+      const interruption = handleInterrupts({
+        notice: (message) => spinner.update(message),
+        message: () => `spawn of "${name}" was interrupted; what it had created was removed`,
+      });
       let result;
       try {
         result = await spawnApp({
@@ -104,13 +98,12 @@ export function registerSpawn(program: Command): void {
           sizeMb: flags.size,
           packagePath: flags.package,
           outputDir: flags.output,
-          ...(flags.pccs !== undefined ? { pccsUrl: flags.pccs } : {}),
-          pccsInsecureTls: flags.pccsInsecureTls === true,
+          ...pccsSourceOf(flags),
           ...(flags.signerKey !== undefined ? { signerKeyPath: flags.signerKey } : {}),
           days: flags.days,
           timeoutMs: flags.timeout * 60_000,
           ...(simulation ? { simulation } : {}),
-          signal: controller.signal,
+          signal: interruption.signal,
           reporter: {
             phase: (message) => {
               phase = message;
@@ -124,7 +117,7 @@ export function registerSpawn(program: Command): void {
         printAppLogTail(error, name);
         throw error;
       } finally {
-        process.removeListener("SIGINT", interrupt);
+        interruption.dispose();
       }
       spinner.stop();
       const done = result;
