@@ -7,6 +7,21 @@ import { type AppProbe, type AppState, probeApp } from "./appState.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppExitedError, AppTimeoutError } from "./errors.js";
 
+/** How long a command waits for its app unless told otherwise. */
+export const DEFAULT_APP_TIMEOUT_MS = 5 * 60_000;
+
+/** What a command that waits for its app (spawn, run, restart) takes besides its own inputs. */
+export interface AppWaitRequest {
+  /** How long to wait for the app (default 5 minutes). */
+  timeoutMs?: number;
+  /** Called when a step begins (after the inputs and the app were checked). */
+  onPhase?: (message: string) => void;
+  /** Called with each probe of the app while waiting for it. */
+  onProbe?: (probe: AppProbe) => void;
+  /** The engine (default: the one DOCKER_HOST names). */
+  engine?: DockerEngine;
+}
+
 export interface WaitOptions {
   /** What msehome is waiting through, for messages ("waiting for the configuration server"). */
   during: string;

@@ -4,19 +4,14 @@ import { existsSync } from "node:fs";
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { readAppContainer } from "../docker/appContainer.js";
 import { restartContainer } from "../docker/container.js";
-import { connectDocker, type DockerEngine } from "../docker/engine.js";
-import { waitForAppState } from "./appReadiness.js";
+import { connectDocker } from "../docker/engine.js";
+import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./appReadiness.js";
 import type { AppProbe } from "./appState.js";
 import { OperatorInputError } from "./errors.js";
 
-export interface RestartRequest {
+/** `timeoutMs` is how long to wait for the app to serve again. */
+export interface RestartRequest extends AppWaitRequest {
   name: string;
-  /** How long to wait for the app to serve again (default 5 minutes). */
-  timeoutMs?: number;
-  /** Called when the restart begins (after the app and its files were found). */
-  onPhase?: (message: string) => void;
-  onProbe?: (probe: AppProbe) => void;
-  engine?: DockerEngine;
 }
 
 export interface RestartResult {
@@ -25,8 +20,6 @@ export interface RestartResult {
   state: AppProbe["state"];
   detail: string;
 }
-
-export const DEFAULT_RESTART_TIMEOUT_MS = 5 * 60_000;
 
 export async function restartApp(request: RestartRequest): Promise<RestartResult> {
   const engine = request.engine ?? (await connectDocker());
@@ -47,7 +40,7 @@ export async function restartApp(request: RestartRequest): Promise<RestartResult
     ["waiting for secrets", "running"],
     {
       during: "waiting for it to serve again after the restart",
-      timeoutMs: request.timeoutMs ?? DEFAULT_RESTART_TIMEOUT_MS,
+      timeoutMs: request.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS,
       ...(request.onProbe ? { onProbe: request.onProbe } : {}),
     },
   );

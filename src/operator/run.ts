@@ -4,7 +4,7 @@
 // its key; then msehome waits for the app's healthcheck.
 import { X509Certificate } from "node:crypto";
 import { getAppContainer } from "../docker/appContainerLookup.js";
-import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { connectDocker } from "../docker/engine.js";
 import {
   CONFIGURATION_PAYLOAD_MAX_BYTES,
   type ConfigurationPayload,
@@ -12,14 +12,13 @@ import {
 } from "../model/configurationPayload.js";
 import { fetchAppCertificate } from "./appCertificate.js";
 import { appEndpoint, replySentence, requestApp } from "./appEndpoint.js";
-import { waitForAppState } from "./appReadiness.js";
+import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./appReadiness.js";
 import { type AppProbe, probeApp } from "./appState.js";
 import { AppStateError, OperatorInputError } from "./errors.js";
 import { readCodeKeyFile, readSealedSecretsFile, readSecretsFile } from "./secretFiles.js";
 
-export const DEFAULT_RUN_TIMEOUT_MS = 5 * 60_000;
-
-export interface RunRequest {
+/** `timeoutMs` is how long to wait for the app's healthcheck. */
+export interface RunRequest extends AppWaitRequest {
   name: string;
   /** Plain secrets (JSON), for the app at SECRETS_PATH. */
   secretsPath?: string;
@@ -27,12 +26,6 @@ export interface RunRequest {
   sealedSecretsPath?: string;
   /** The code key of an encrypted package (hex). */
   keyPath?: string;
-  /** How long to wait for the app's healthcheck (default 5 minutes). */
-  timeoutMs?: number;
-  /** Called when a step begins (after the files and the app's state were checked). */
-  onPhase?: (message: string) => void;
-  onProbe?: (probe: AppProbe) => void;
-  engine?: DockerEngine;
 }
 
 export interface RunResult {
@@ -113,7 +106,7 @@ export async function runApp(request: RunRequest): Promise<RunResult> {
   request.onPhase?.(`Waiting for ${app.name} to answer its healthcheck`);
   const running = await waitForAppState(engine, app, ["running"], {
     during: "waiting for the app to answer its healthcheck",
-    timeoutMs: request.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+    timeoutMs: request.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS,
     ...(request.onProbe ? { onProbe: request.onProbe } : {}),
   });
   return {

@@ -16,7 +16,7 @@ import type { LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
 import { extractPackage, extractPackageTests } from "../package/packageReader.js";
 import { appImageTag, releaseAppImage } from "./appImage.js";
-import { waitForAppState } from "./appReadiness.js";
+import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./appReadiness.js";
 import type { AppProbe } from "./appState.js";
 import { OperatorInputError } from "./errors.js";
 import { gatherEvidence, writeEvidence } from "./evidence.js";
@@ -35,16 +35,9 @@ import { checkWorkspace, WorkspaceRollback, workspacePaths, type WorkspacePaths 
 export const SIMULATION_ONLY_IMAGE_LABEL = "msehome.base.simulation-only";
 
 export const DEFAULT_CERTIFICATE_DAYS = 365;
-export const DEFAULT_SPAWN_TIMEOUT_MS = 5 * 60_000;
 
-export interface SpawnReporter {
-  /** A new step began. */
-  phase?(message: string): void;
-  /** The app was probed while spawn waits for its configuration server. */
-  probe?(probe: AppProbe): void;
-}
-
-export interface SpawnRequest extends PccsSource {
+/** `timeoutMs` is how long to wait for the configuration server; `onProbe` sees the app meanwhile. */
+export interface SpawnRequest extends PccsSource, AppWaitRequest {
   name: string;
   /** DNS name or IP the certificate is issued for. */
   host: string;
@@ -58,17 +51,13 @@ export interface SpawnRequest extends PccsSource {
   signerKeyPath?: string;
   /** Validity of the RA-TLS certificate in days (default 365). */
   days?: number;
-  /** How long to wait for the configuration server (default 5 minutes). */
-  timeoutMs?: number;
   /**
    * Run on a simulated SGX platform instead of SGX hardware. `check` is called on the
    * directory first (it throws when the directory holds no platform).
    */
   simulation?: { platformDir: string; check?: (platformDir: string) => Promise<unknown> };
-  reporter?: SpawnReporter;
   /** Aborting (e.g. on Ctrl-C) stops the spawn between steps and undoes it. */
   signal?: AbortSignal;
-  engine?: DockerEngine;
   /** The clock, for the certificate's expiration. */
   now?: () => Date;
 }
@@ -164,15 +153,14 @@ async function ensureImage(
 }
 
 export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
-  const report = request.reporter ?? {};
   const simulation = request.simulation !== undefined;
   const days = request.days ?? DEFAULT_CERTIFICATE_DAYS;
-  const timeoutMs = request.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS;
+  const timeoutMs = request.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS;
   const signal = request.signal;
   const hostIp = "127.0.0.1";
 
   // 1. Everything that can be checked before doing anything.
-  report.phase?.("Checking the inputs");
+  request.onPhase?.("Checking the inputs");
   checkSpawnValues({ ...request, days, timeoutMs, simulation });
   const paths = workspacePaths(request.outputDir);
   await checkPackageFile(request.packagePath);
@@ -200,7 +188,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const rollback = new SpawnRollback(engine, workspace);
   try {
     // 2. The package, extracted beside its final place and checked against its manifest.
-    report.phase?.(`Extracting ${path.basename(request.packagePath)}`);
+    request.onPhase?.(`Extracting ${path.basename(request.packagePath)}`);
     await workspace.createDirectory();
     const staging = path.join(paths.directory, `.spawn-${randomUUID()}`);
     workspace.wrote(staging);
@@ -209,7 +197,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
 
     // 3. The image, streamed into the engine and held under the app's tag.
     const imageId = extracted.manifest.imageId;
-    report.phase?.(`Loading the image ${imageId.slice("sha256:".length, "sha256:".length + 12)}`);
+    request.onPhase?.(`Loading the image ${imageId.slice("sha256:".length, "sha256:".length + 12)}`);
     const tag = appImageTag(request.name);
     signal?.throwIfAborted();
     await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback, signal);
@@ -234,7 +222,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     // 5. The signer key: the operator's, or a fresh one kept in DIR for restarts.
     let signerKeyFile = signerKeyPath;
     if (!signerKeyFile) {
-      report.phase?.("Generating the enclave signer key (RSA-3072, e=3)");
+      request.onPhase?.("Generating the enclave signer key (RSA-3072, e=3)");
       workspace.wrote(paths.signerKey);
       await generateSignerKey(paths.signerKey);
       signerKeyFile = paths.signerKey;
@@ -242,7 +230,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
 
     signal?.throwIfAborted();
     // 6. The container, then its configuration server.
-    report.phase?.(`Starting ${request.name}`);
+    request.onPhase?.(`Starting ${request.name}`);
     const now = request.now?.() ?? new Date();
     const launch: LaunchArguments = {
       sizeMb: request.sizeMb,
@@ -266,17 +254,17 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       healthcheckEndpoint: config.healthcheck_endpoint,
     });
     rollback.container = app.id;
-    report.phase?.(`Waiting for the configuration server of ${request.name}`);
+    request.onPhase?.(`Waiting for the configuration server of ${request.name}`);
     const probe = await waitForAppState(engine, app, ["waiting for secrets"], {
       during: "waiting for its configuration server",
       timeoutMs,
-      onProbe: (current) => report.probe?.(current),
+      ...(request.onProbe ? { onProbe: request.onProbe } : {}),
       ...(signal ? { signal } : {}),
     });
     signal?.throwIfAborted();
 
     // 7. The evidence, exactly as `msehome evidence` collects it.
-    report.phase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
+    request.onPhase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
     workspace.wrote(paths.evidence);
     workspace.wrote(paths.certificate);
     const { evidence, fmspc } = await gatherEvidence(app, pccs);

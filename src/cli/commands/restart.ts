@@ -1,8 +1,7 @@
 // `msehome restart NAME`: flags, progress and output; the work is in operator/restart.
 import type { Command } from "commander";
-import { printAppLogTail } from "../appLogTail.js";
+import { withAppProgress } from "../appProgress.js";
 import { contextOf, printResult } from "../output.js";
-import { createSpinner } from "../spinner.js";
 import { parseMinutes } from "./operatorFlags.js";
 
 export function registerRestart(program: Command): void {
@@ -15,21 +14,14 @@ export function registerRestart(program: Command): void {
     .option("--timeout <minutes>", "how long to wait for the app to serve again", parseMinutes, 5)
     .action(async (name: string, options: { timeout: number }, command: Command) => {
       const { restartApp } = await import("../../operator/restart.js");
-      const spinner = createSpinner();
-      let result;
-      try {
-        result = await restartApp({
+      const result = await withAppProgress(name, (progress) =>
+        restartApp({
           name,
           timeoutMs: options.timeout * 60_000,
-          onPhase: (message) => spinner.update(message),
-          onProbe: (probe) => spinner.update(`Restarting ${name}: ${probe.state}`),
-        });
-      } catch (error) {
-        spinner.stop();
-        printAppLogTail(error, name);
-        throw error;
-      }
-      spinner.stop();
+          onPhase: progress.phase,
+          onProbe: progress.probe,
+        }),
+      );
       printResult(contextOf(command), result, () => `Restarted ${result.name}: ${result.state}.`);
     });
 }

@@ -1,9 +1,8 @@
 // `msehome run NAME [--secrets F] [--sealed-secrets F] [--key F]`: flags, progress and output; the
 // work is in operator/run.
 import type { Command } from "commander";
-import { printAppLogTail } from "../appLogTail.js";
+import { withAppProgress } from "../appProgress.js";
 import { contextOf, printResult } from "../output.js";
-import { createSpinner } from "../spinner.js";
 import { parseMinutes } from "./operatorFlags.js";
 
 interface RunFlags {
@@ -32,29 +31,17 @@ export function registerRun(program: Command): void {
     .option("--timeout <minutes>", "how long to wait for the app's healthcheck", parseMinutes, 5)
     .action(async (name: string, flags: RunFlags, command: Command) => {
       const { runApp } = await import("../../operator/run.js");
-      const spinner = createSpinner();
-      let phase = "";
-      let result;
-      try {
-        result = await runApp({
+      const done = await withAppProgress(name, (progress) =>
+        runApp({
           name,
           ...(flags.secrets !== undefined ? { secretsPath: flags.secrets } : {}),
           ...(flags.sealedSecrets !== undefined ? { sealedSecretsPath: flags.sealedSecrets } : {}),
           ...(flags.key !== undefined ? { keyPath: flags.key } : {}),
           timeoutMs: flags.timeout * 60_000,
-          onPhase: (message) => {
-            phase = message;
-            spinner.update(message);
-          },
-          onProbe: (probe) => spinner.update(`${phase}: ${probe.state}`),
-        });
-      } catch (error) {
-        spinner.stop();
-        printAppLogTail(error, name);
-        throw error;
-      }
-      spinner.stop();
-      const done = result;
+          onPhase: progress.phase,
+          onProbe: progress.probe,
+        }),
+      );
       const sent = [
         done.sent.secrets ? "secrets" : "",
         done.sent.sealedSecrets ? "sealed secrets" : "",

@@ -2,11 +2,11 @@
 // output; the work is in operator/spawn.
 import { type Command, Option } from "commander";
 import { APP_NAME_EXPECTATION } from "../../model/appName.js";
-import { printAppLogTail } from "../appLogTail.js";
+import type { SpawnRequest } from "../../operator/spawn.js";
+import { withAppProgress } from "../appProgress.js";
 import { UsageError } from "../errors.js";
 import { handleInterrupts } from "../interrupt.js";
 import { contextOf, printResult, warn } from "../output.js";
-import { createSpinner } from "../spinner.js";
 import {
   addPccsOptions,
   parseDays,
@@ -75,52 +75,40 @@ export function registerSpawn(program: Command): void {
         throw new UsageError("--platform names a simulated platform: it needs --simulation");
       }
       const { spawnApp } = await import("../../operator/spawn.js");
-      let simulation;
+      let simulation: SpawnRequest["simulation"];
       if (flags.simulation) {
         const { defaultPlatformDir, loadPlatform } = await import("../../simulation/platform.js");
         const { SIMULATION_WARNING } = await import("../../simulation/simulator.js");
         warn(SIMULATION_WARNING);
         simulation = { platformDir: flags.platform ?? defaultPlatformDir(), check: loadPlatform };
       }
-      const spinner = createSpinner();
-      let phase = "";
-      // Ctrl-C undoes the spawn; a second one leaves at once.
-      const interruption = handleInterrupts({
-        notice: (message) => spinner.update(message),
-        message: () => `spawn of "${name}" was interrupted; what it had created was removed`,
-      });
-      let result;
-      try {
-        result = await spawnApp({
-          name,
-          host: flags.host,
-          port: flags.port,
-          sizeMb: flags.size,
-          packagePath: flags.package,
-          outputDir: flags.output,
-          ...pccsSourceOf(flags),
-          ...(flags.signerKey !== undefined ? { signerKeyPath: flags.signerKey } : {}),
-          days: flags.days,
-          timeoutMs: flags.timeout * 60_000,
-          ...(simulation ? { simulation } : {}),
-          signal: interruption.signal,
-          reporter: {
-            phase: (message) => {
-              phase = message;
-              spinner.update(message);
-            },
-            probe: (probe) => spinner.update(`${phase}: ${probe.state}`),
-          },
+      const done = await withAppProgress(name, async (progress) => {
+        // Ctrl-C undoes the spawn; a second one leaves at once.
+        const interruption = handleInterrupts({
+          notice: (message) => progress.spinner.update(message),
+          message: () => `spawn of "${name}" was interrupted; what it had created was removed`,
         });
-      } catch (error) {
-        spinner.stop();
-        printAppLogTail(error, name);
-        throw error;
-      } finally {
-        interruption.dispose();
-      }
-      spinner.stop();
-      const done = result;
+        try {
+          return await spawnApp({
+            name,
+            host: flags.host,
+            port: flags.port,
+            sizeMb: flags.size,
+            packagePath: flags.package,
+            outputDir: flags.output,
+            ...pccsSourceOf(flags),
+            ...(flags.signerKey !== undefined ? { signerKeyPath: flags.signerKey } : {}),
+            days: flags.days,
+            timeoutMs: flags.timeout * 60_000,
+            ...(simulation ? { simulation } : {}),
+            signal: interruption.signal,
+            onPhase: progress.phase,
+            onProbe: progress.probe,
+          });
+        } finally {
+          interruption.dispose();
+        }
+      });
       printResult(ctx, done, () =>
         [
           `Spawned ${done.name}${done.mode === "simulation" ? " on a SIMULATED SGX platform" : ""}: ${done.state}.`,
