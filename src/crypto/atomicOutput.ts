@@ -1,9 +1,11 @@
 // Output files that appear whole or not at all: write a hidden temporary file beside the
 // destination, flush it to disk, and only then rename it over the destination.
 import { randomBytes } from "node:crypto";
-import type { WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { once } from "node:events";
 import path from "node:path";
+import { finished } from "node:stream/promises";
 
 /** Plaintext of secrets is for its owner only, so outputs default to 0600. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -49,33 +51,33 @@ export async function writeFileAtomically(
   await writeAtomically(destination, (output) => writeFully(output, data), mode);
 }
 
-/** Like writeAtomically, with a stream (for pipelines) instead of a handle. */
+/**
+ * Like writeAtomically, with a stream (for pipelines) instead of a handle: `produce` writes (and
+ * may end) it; the file is flushed to disk, closed and renamed only once `produce` resolved.
+ */
 export async function streamToFileAtomically<T>(
   destination: string,
   produce: (output: WriteStream) => Promise<T>,
   mode: number = PRIVATE_FILE_MODE,
 ): Promise<T> {
-  return writeAtomically(
-    destination,
-    async (handle) => {
-      const output = handle.createWriteStream({ autoClose: false });
-      // Errors reach the caller through `produce` (pipeline) or `end`; this keeps a late one from crashing.
-      output.on("error", () => undefined);
-      try {
-        const result = await produce(output);
-        if (!output.writableFinished) {
-          await new Promise<void>((resolve, reject) => {
-            output.once("error", reject);
-            output.end(() => resolve());
-          });
-        }
-        return result;
-      } finally {
-        if (!output.writableFinished) output.destroy();
-      }
-    },
-    mode,
-  );
+  const temporary = temporaryPathFor(destination);
+  const output = createWriteStream(temporary, { flags: "wx", mode, flush: true });
+  // Errors reach the caller through `produce` (pipeline), `open` or `finished`; this keeps one that
+  // comes after a failure (a write cut short by destroy) from crashing the process.
+  output.on("error", () => undefined);
+  try {
+    // Opening first surfaces a missing directory or a permission problem before any work is done.
+    await once(output, "open");
+    const result = await produce(output);
+    if (!output.writableEnded) output.end();
+    await finished(output);
+    await rename(temporary, destination);
+    return result;
+  } catch (error) {
+    output.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** Writes all of `data` at the handle's current position (a single write may be partial). */

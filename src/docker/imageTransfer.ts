@@ -1,12 +1,11 @@
 // `docker save` and `docker load` as streams: an image travels through msehome without ever being held in memory.
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
-import path from "node:path";
-import { type Readable, Transform } from "node:stream";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { streamToFileAtomically } from "../crypto/atomicOutput.js";
+import { digestingStream } from "../crypto/streamDigest.js";
 import type { DockerEngine } from "./engine.js";
 import { DockerEngineError, ImageLoadError } from "./errors.js";
 import { inspectImage } from "./images.js";
@@ -24,6 +23,9 @@ export interface LoadedImage {
   /** `repository:tag` of each loaded tag. */
   tags: string[];
 }
+
+/** Nothing in an image tar is secret to the machine's users. */
+const IMAGE_FILE_MODE = 0o644;
 
 /** The `docker save` tar of one image (tag or id), as a stream straight from the engine. */
 export async function exportImage(
@@ -50,28 +52,17 @@ export async function saveImage(
   destinationFile: string,
   options: { signal?: AbortSignal; onBytes?: (total: number) => void } = {},
 ): Promise<SavedImage> {
-  const temporary = path.join(
-    path.dirname(destinationFile),
-    `.${path.basename(destinationFile)}.${randomBytes(6).toString("hex")}.partial`,
-  );
-  const hash = createHash("sha256");
-  let total = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      total += chunk.length;
-      options.onBytes?.(total);
-      done(null, chunk);
-    },
-  });
+  const meter = digestingStream(options.onBytes);
   try {
-    const source = await exportImage(engine, reference, options.signal);
-    await pipeline(source, measure, createWriteStream(temporary, { flags: "wx" }), {
-      signal: options.signal,
-    });
-    await rename(temporary, destinationFile);
+    await streamToFileAtomically(
+      destinationFile,
+      async (output) => {
+        const source = await exportImage(engine, reference, options.signal);
+        await pipeline(source, meter.stream, output, { signal: options.signal });
+      },
+      IMAGE_FILE_MODE,
+    );
   } catch (error) {
-    await rm(temporary, { force: true });
     if (error instanceof DockerEngineError || (error as { name?: string }).name === "AbortError") throw error;
     throw new DockerEngineError(
       `saving image ${reference} to ${destinationFile}`,
@@ -79,8 +70,8 @@ export async function saveImage(
       (error as Error).message,
     );
   }
-  const { size } = await stat(destinationFile);
-  return { path: destinationFile, sizeBytes: size, sha256: hash.digest("hex") };
+  const { sha256, sizeBytes } = meter.digest();
+  return { path: destinationFile, sizeBytes, sha256 };
 }
 
 const loadMessage = z.object({

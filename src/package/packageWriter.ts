@@ -1,10 +1,9 @@
 // Writes a package tar: its members, then manifest.json with their digests; whole or not at all.
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import path from "node:path";
-import { Transform } from "node:stream";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { streamToFileAtomically } from "../crypto/atomicOutput.js";
+import { digestingStream } from "../crypto/streamDigest.js";
 import {
   MANIFEST_MEMBER,
   type MemberDigest,
@@ -15,7 +14,7 @@ import {
   type PackageMember,
   renderPackageManifest,
 } from "./packageManifest.js";
-import { type TarEntry, writeDeterministicTar } from "./tarWriter.js";
+import { FILE_MODE, type TarEntry, writeDeterministicTar } from "./tarWriter.js";
 
 export interface PackageContents {
   name: string;
@@ -66,27 +65,18 @@ export async function writePackage(destination: string, contents: PackageContent
     ...PACKAGE_MEMBERS.map((member) => ({ path: member, file: contents.files[member] })),
     { path: MANIFEST_MEMBER, content: new TextEncoder().encode(renderPackageManifest(manifest)) },
   ];
-  const temporary = path.join(
-    path.dirname(destination),
-    `.${path.basename(destination)}.${randomBytes(6).toString("hex")}.partial`,
-  );
-  const hash = createHash("sha256");
-  let sizeBytes = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      sizeBytes += chunk.length;
-      done(null, chunk);
+  const meter = digestingStream();
+  await streamToFileAtomically(
+    destination,
+    async (output) => {
+      try {
+        await Promise.all([writeDeterministicTar(entries, meter.stream), pipeline(meter.stream, output)]);
+      } catch (error) {
+        meter.stream.destroy();
+        throw error;
+      }
     },
-  });
-  try {
-    const writing = pipeline(measure, createWriteStream(temporary, { flags: "wx", mode: 0o644 }));
-    await Promise.all([writeDeterministicTar(entries, measure), writing]);
-    await rename(temporary, destination);
-  } catch (error) {
-    measure.destroy();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  return { path: destination, sizeBytes, sha256: hash.digest("hex"), manifest };
+    FILE_MODE,
+  );
+  return { path: destination, ...meter.digest(), manifest };
 }

@@ -1,11 +1,11 @@
 // Deterministic tar writing: the same entries give the same bytes (sorted members, mtime 0, uid/gid 0,
 // no user or group names, modes normalised), and file contents stream so multi-GiB members stay cheap.
-import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, readlink, rename, rm, stat } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readlink, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
+import { streamToFileAtomically } from "../crypto/atomicOutput.js";
 import { compareUtf8, listDirectoryFiles, type PackagedFile } from "./ignore.js";
 
 /** A member to write. `mode` only matters through its executable bits (0755 if any is set, else 0644). */
@@ -44,17 +44,7 @@ export async function writeDeterministicTar(
 ): Promise<void> {
   const sorted = checkEntries(entries);
   if (typeof destination !== "string") return pack(sorted, destination);
-  const temporary = path.join(
-    path.dirname(destination),
-    `.${path.basename(destination)}.${randomBytes(6).toString("hex")}.partial`,
-  );
-  try {
-    await pack(sorted, createWriteStream(temporary, { flags: "wx", mode: FILE_MODE }));
-    await rename(temporary, destination);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await streamToFileAtomically(destination, (output) => pack(sorted, output), FILE_MODE);
 }
 
 export interface DirectoryFile extends PackagedFile {

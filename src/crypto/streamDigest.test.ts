@@ -1,0 +1,33 @@
+// The digest of what streamed through, and the running totals on the way.
+import { createHash } from "node:crypto";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { describe, expect, it } from "vitest";
+import { digestingStream } from "./streamDigest.js";
+
+describe("digestingStream", () => {
+  it("passes the bytes on unchanged and gives their SHA-256 and size", async () => {
+    const chunks = [Buffer.from("hello "), Buffer.alloc(70_000, 7), Buffer.from("world")];
+    const totals: number[] = [];
+    const meter = digestingStream((total) => totals.push(total));
+    const received: Buffer[] = [];
+    await pipeline(
+      Readable.from(chunks),
+      meter.stream,
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          received.push(chunk);
+          done();
+        },
+      }),
+    );
+    const all = Buffer.concat(chunks);
+    expect(Buffer.concat(received)).toEqual(all);
+    expect(meter.digest()).toEqual({
+      sha256: createHash("sha256").update(all).digest("hex"),
+      sizeBytes: all.length,
+    });
+    expect(totals.at(-1)).toBe(all.length);
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+  });
+});
