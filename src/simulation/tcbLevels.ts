@@ -1,19 +1,11 @@
 // The simulated FMSPC's TCB levels, one per TCB status, and the platform TCB that lands on each: how a TCB state is configured.
+import type { TcbStatus } from "../attestation/tcbInfo.js";
 import type { PlatformTcb } from "./sgxExtension.js";
 
 /** The simulated platforms' FMSPC: "SIM" in ASCII, so it never collides with a real one. */
 export const SIMULATION_FMSPC = "53494D000000";
 export const SIMULATION_PCE_ID = "0000";
 export const SIMULATION_TCB_EVALUATION_DATA_NUMBER = 17;
-
-export type TcbStatus =
-  | "UpToDate"
-  | "SWHardeningNeeded"
-  | "ConfigurationNeeded"
-  | "ConfigurationAndSWHardeningNeeded"
-  | "OutOfDate"
-  | "OutOfDateConfigurationNeeded"
-  | "Revoked";
 
 /** The states `msehome sim init --tcb` accepts; `revoked` also lists the platform's PCK certificate on the PCK CRL. */
 export const SIMULATED_TCB_STATES = [
