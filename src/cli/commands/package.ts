@@ -1,16 +1,13 @@
 // `msehome package`: flags, progress and printing; the work is in provider/package.
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { withBuildProgress } from "../buildProgress.js";
 import { contextOf, printResult } from "../output.js";
-import { createSpinner } from "../spinner.js";
-
-function collectBuildArg(
-  value: string,
-  previous: Record<string, string> | undefined,
-): Record<string, string> {
-  const separator = value.indexOf("=");
-  if (separator <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`);
-  return { ...previous, [value.slice(0, separator)]: value.slice(separator + 1) };
-}
+import {
+  addImageBuildOptions,
+  addProjectOptions,
+  type ProjectFlags,
+  projectInputsOf,
+} from "../projectFlags.js";
 
 function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -23,82 +20,43 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-interface PackageFlags {
-  project?: string;
-  code?: string;
-  config?: string;
-  dockerfile?: string;
-  test?: string;
+interface PackageFlags extends ProjectFlags {
   output: string;
   encrypt?: boolean;
-  baseImage?: string;
-  buildArg?: Record<string, string>;
 }
 
 export function registerPackage(program: Command): void {
-  program
+  const command = program
     .command("package")
     .description(
       "Package the app for the SGX operator: its code, tests, mse.toml and Docker image in package_<name>_<ns>.tar",
-    )
-    .option(
-      "--project <dir>",
-      "a scaffolded project (mse_src/, tests/, mse.toml, Dockerfile); or give the four below",
-    )
-    .option("--code <dir>", "the app's code directory (files matching its .mseignore are left out)")
-    .option("--config <file>", "the app's mse.toml")
-    .option("--dockerfile <file>", "the Dockerfile of the app's image (its directory is the build context)")
-    .option("--test <dir>", "the directory holding the app's tests")
+    );
+  addProjectOptions(command)
     .requiredOption("--output <dir>", "directory receiving the package (created when missing)")
     .option(
       "--encrypt",
       "encrypt every code file; the key is written beside the package as package_<name>_<ns>.key",
-    )
-    .option(
-      "--base-image <image>",
-      "base image for the Dockerfile's FROM ${MSEHOME_BASE} (default: the Dockerfile's, msehome/base:<version>)",
-    )
-    .option("--build-arg <key=value>", "a build argument for the image build (repeatable)", collectBuildArg)
-    .action(async (flags: PackageFlags, command: Command) => {
-      const ctx = contextOf(command);
-      const { packageApp } = await import("../../provider/package.js");
-      const spinner = createSpinner();
-      let result;
-      try {
-        result = await packageApp({
-          project: flags.project,
-          code: flags.code,
-          config: flags.config,
-          dockerfile: flags.dockerfile,
-          test: flags.test,
-          output: flags.output,
-          encrypt: flags.encrypt === true,
-          baseImage: flags.baseImage,
-          buildArgs: flags.buildArg ?? {},
-          reporter: {
-            phase: (message) => spinner.update(message),
-            ...(ctx.verbose ? { buildLog: (line: string) => spinner.log(line) } : {}),
-          },
-        });
-      } catch (error) {
-        spinner.stop();
-        // A failed build shows its last log lines (all of them went by already with --verbose).
-        const tail = (error as { logTail?: unknown }).logTail;
-        if (!ctx.verbose && Array.isArray(tail) && tail.length > 0) {
-          process.stderr.write(
-            `The image build's last lines:\n${tail.map((line) => `  ${String(line)}`).join("\n")}\n`,
-          );
-        }
-        throw error;
-      }
-      spinner.stop();
-      const done = result;
-      printResult(ctx, done, () =>
-        [
-          `Package: ${done.package.path} (${formatBytes(done.package.sizeBytes)})`,
-          ...(done.key ? [`Key:     ${done.key} (keep it secret: it decrypts the code)`] : []),
-          `Image:   ${done.image.id} (${formatBytes(done.image.sizeBytes)})`,
-        ].join("\n"),
-      );
-    });
+    );
+  addImageBuildOptions(command).action(async (flags: PackageFlags, cmd: Command) => {
+    const ctx = contextOf(cmd);
+    const { packageApp } = await import("../../provider/package.js");
+    const done = await withBuildProgress(ctx.verbose, (progress) =>
+      packageApp({
+        ...projectInputsOf(flags),
+        output: flags.output,
+        encrypt: flags.encrypt === true,
+        reporter: {
+          phase: progress.phase,
+          ...(progress.buildLog ? { buildLog: progress.buildLog } : {}),
+        },
+      }),
+    );
+    printResult(ctx, done, () =>
+      [
+        `Package: ${done.package.path} (${formatBytes(done.package.sizeBytes)})`,
+        ...(done.key ? [`Key:     ${done.key} (keep it secret: it decrypts the code)`] : []),
+        `Image:   ${done.image.id} (${formatBytes(done.image.sizeBytes)})`,
+      ].join("\n"),
+    );
+  });
 }
