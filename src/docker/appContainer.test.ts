@@ -13,7 +13,6 @@ import type { LaunchArguments } from "../model/launchArguments.js";
 import {
   APP_CONTAINER_PATHS,
   type AppContainerSpec,
-  AppContainerSpecError,
   appContainerCreateOptions,
   runAppDryRun,
   startAppContainer,
@@ -24,6 +23,7 @@ import { containerLogs, pipeContainerLogs, readContainerLogs } from "./container
 import {
   AppNotFoundError,
   ContainerNameTakenError,
+  ContainerSpecError,
   DockerEngineError,
   NotAnAppContainerError,
   PortUnavailableError,
@@ -142,7 +142,7 @@ describe("app container create options", () => {
 
   it("refuse simulation without a platform directory, relative paths and impossible ports", () => {
     expect(() => appContainerCreateOptions(spec({ simulationPlatformDir: undefined }))).toThrow(
-      new AppContainerSpecError("a simulation app container needs the simulated platform directory"),
+      new ContainerSpecError("a simulation app container needs the simulated platform directory"),
     );
     expect(() => appContainerCreateOptions(spec({ inputDir: "input" }))).toThrow(
       'the input directory must be an absolute path, not "input"',

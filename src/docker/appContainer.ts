@@ -9,24 +9,22 @@ import { type AppLabels, type AppMode, appLabelsToDocker, parseAppLabels } from 
 import {
   type ContainerInfo,
   type ContainerStatus,
+  createNamedContainer,
   inspectContainer,
-  removeContainer,
-  startContainer,
+  startPublishedContainer,
 } from "./container.js";
 import {
   type BindMount,
+  checkHostPath,
+  checkHostPort,
   type DeviceMapping,
   dockerDevices,
   dockerEnv,
   dockerMounts,
+  dockerPortBinding,
 } from "./containerConfig.js";
 import type { DockerEngine } from "./engine.js";
-import {
-  ContainerNameTakenError,
-  DockerEngineError,
-  NotAnAppContainerError,
-  PortUnavailableError,
-} from "./errors.js";
+import { ContainerSpecError, NotAnAppContainerError } from "./errors.js";
 import { type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
 
 /** Where things live inside the app container. */
@@ -92,12 +90,8 @@ export interface AppContainer {
   devices: string[];
 }
 
-/** The spec cannot make a valid app container. */
-export class AppContainerSpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AppContainerSpecError";
-  }
+function hostIpOf(spec: Pick<AppContainerSpec, "hostIp">): string {
+  return spec.hostIp ?? "127.0.0.1";
 }
 
 function modeOf(launch: LaunchArguments): AppMode {
@@ -112,26 +106,18 @@ function appMounts(spec: Pick<AppContainerSpec, "inputDir" | "signerKeyFile">): 
   return mounts;
 }
 
-function checkAbsolute(what: string, value: string | undefined): void {
-  if (value !== undefined && !value.startsWith("/")) {
-    throw new AppContainerSpecError(`the ${what} must be an absolute path, not "${value}"`);
-  }
-}
-
 /** The Engine API create body of an app container (exported so its shape can be checked without an engine). */
 export function appContainerCreateOptions(spec: AppContainerSpec): Record<string, unknown> {
-  checkAbsolute("input directory", spec.inputDir);
-  checkAbsolute("signer key", spec.signerKeyFile);
-  checkAbsolute("simulated platform directory", spec.simulationPlatformDir);
-  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
-    throw new AppContainerSpecError(`port ${spec.port} is not between 1 and 65535`);
-  }
+  checkHostPath("input directory", spec.inputDir);
+  checkHostPath("signer key", spec.signerKeyFile);
+  checkHostPath("simulated platform directory", spec.simulationPlatformDir);
+  checkHostPort(spec.port);
   const mode = modeOf(spec.launch);
   const mounts = appMounts(spec);
   let devices: DeviceMapping[] = [];
   if (mode === "simulation") {
     if (!spec.simulationPlatformDir) {
-      throw new AppContainerSpecError("a simulation app container needs the simulated platform directory");
+      throw new ContainerSpecError("a simulation app container needs the simulated platform directory");
     }
     mounts.push({
       source: spec.simulationPlatformDir,
@@ -155,19 +141,17 @@ export function appContainerCreateOptions(spec: AppContainerSpec): Record<string
     version: spec.version ?? MSEHOME_VERSION,
     image: spec.image,
   };
-  const containerPort = `${APP_CONTAINER_PORT}/tcp`;
+  const { ExposedPorts, PortBindings } = dockerPortBinding(APP_CONTAINER_PORT, hostIpOf(spec), spec.port);
   return {
     name: spec.name,
     Image: spec.image,
     Cmd: formatLaunchArguments(spec.launch),
     Env: dockerEnv(spec.env),
     Labels: appLabelsToDocker(labels),
-    ExposedPorts: { [containerPort]: {} },
+    ExposedPorts,
     Tty: false,
     HostConfig: {
-      PortBindings: {
-        [containerPort]: [{ HostIp: spec.hostIp ?? "127.0.0.1", HostPort: String(spec.port) }],
-      },
+      PortBindings,
       Mounts: dockerMounts(mounts),
       Devices: dockerDevices(devices),
       RestartPolicy: { Name: "no" },
@@ -180,15 +164,7 @@ export async function createAppContainer(
   engine: DockerEngine,
   spec: AppContainerSpec,
 ): Promise<AppContainer> {
-  const body = appContainerCreateOptions(spec);
-  let id: string;
-  try {
-    ({ id } = await engine.call(`creating container ${spec.name}`, (api) => api.createContainer(body)));
-  } catch (error) {
-    if (error instanceof DockerEngineError && error.statusCode === 409)
-      throw new ContainerNameTakenError(spec.name);
-    throw error;
-  }
+  const id = await createNamedContainer(engine, { name: spec.name, ...appContainerCreateOptions(spec) });
   return readAppContainer(engine, id);
 }
 
@@ -198,18 +174,7 @@ export async function createAppContainer(
  */
 export async function startAppContainer(engine: DockerEngine, spec: AppContainerSpec): Promise<AppContainer> {
   const created = await createAppContainer(engine, spec);
-  try {
-    await startContainer(engine, created.id);
-  } catch (error) {
-    await removeContainer(engine, created.id, { force: true, ignoreMissing: true });
-    if (
-      error instanceof DockerEngineError &&
-      /port is already allocated|address already in use/i.test(error.engineMessage)
-    ) {
-      throw new PortUnavailableError(spec.hostIp ?? "127.0.0.1", spec.port, "already in use");
-    }
-    throw error;
-  }
+  await startPublishedContainer(engine, created.id, { hostIp: hostIpOf(spec), port: spec.port });
   return readAppContainer(engine, created.id);
 }
 
@@ -228,8 +193,8 @@ export async function runAppDryRun(
     timeoutMs?: number;
   },
 ): Promise<OneShotResult> {
-  checkAbsolute("input directory", spec.inputDir);
-  checkAbsolute("signer key", spec.signerKeyFile);
+  checkHostPath("input directory", spec.inputDir);
+  checkHostPath("signer key", spec.signerKeyFile);
   return runOneShotContainer(engine, {
     image: spec.image,
     command: formatLaunchArguments({ ...spec.launch, dryRun: true }),

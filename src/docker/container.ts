@@ -1,7 +1,12 @@
 // Any container as typed values (inspect), and its lifecycle: start, stop, restart, remove, wait for exit.
 import { z } from "zod";
 import type { DockerEngine } from "./engine.js";
-import { DockerEngineError, DockerNotFoundError } from "./errors.js";
+import {
+  ContainerNameTakenError,
+  DockerEngineError,
+  DockerNotFoundError,
+  PortUnavailableError,
+} from "./errors.js";
 
 export type ContainerStatus =
   "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -167,6 +172,45 @@ export async function listContainersByLabel(
   return list
     .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, "") }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Creates a container from an Engine API create body; a name already taken is ContainerNameTakenError. */
+export async function createNamedContainer(
+  engine: DockerEngine,
+  body: { name: string } & Record<string, unknown>,
+): Promise<string> {
+  try {
+    const { id } = await engine.call(`creating container ${body.name}`, (api) => api.createContainer(body));
+    return id;
+  } catch (error) {
+    if (error instanceof DockerEngineError && error.statusCode === 409)
+      throw new ContainerNameTakenError(body.name);
+    throw error;
+  }
+}
+
+/**
+ * Starts a container that publishes `binding`. When it cannot start (port taken, device or
+ * entrypoint missing), it is removed again so nothing is left behind; a taken port is
+ * PortUnavailableError, anything else the engine's error.
+ */
+export async function startPublishedContainer(
+  engine: DockerEngine,
+  id: string,
+  binding: { hostIp: string; port: number },
+): Promise<void> {
+  try {
+    await startContainer(engine, id);
+  } catch (error) {
+    await removeContainer(engine, id, { force: true, ignoreMissing: true });
+    if (
+      error instanceof DockerEngineError &&
+      /port is already allocated|address already in use/i.test(error.engineMessage)
+    ) {
+      throw new PortUnavailableError(binding.hostIp, binding.port, "already in use");
+    }
+    throw error;
+  }
 }
 
 export async function startContainer(engine: DockerEngine, id: string): Promise<void> {

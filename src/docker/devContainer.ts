@@ -1,9 +1,16 @@
 // The development container of `msehome test-dev`: the app image run with `msehome-dev` (plain
 // HTTP, no enclave), the code and the secret files mounted read-only where the enclave puts them.
-import { removeContainer, startContainer } from "./container.js";
-import { type BindMount, dockerEnv, dockerMounts } from "./containerConfig.js";
+import { createNamedContainer, startPublishedContainer } from "./container.js";
+import {
+  type BindMount,
+  checkHostPath,
+  checkHostPort,
+  dockerEnv,
+  dockerMounts,
+  dockerPortBinding,
+} from "./containerConfig.js";
 import type { DockerEngine } from "./engine.js";
-import { ContainerNameTakenError, DockerEngineError, PortUnavailableError } from "./errors.js";
+import { DockerEngineError } from "./errors.js";
 
 /** Label on development containers (value: the app name), so leftovers can be found. */
 export const DEV_CONTAINER_LABEL = "msehome.test-dev";
@@ -49,20 +56,12 @@ export interface DevContainer {
   port: number;
 }
 
-function checkAbsolute(what: string, value: string | undefined): void {
-  if (value !== undefined && !value.startsWith("/")) {
-    throw new Error(`the ${what} must be an absolute path, not "${value}"`);
-  }
-}
-
 /** The Engine API create body of a development container (exported so its shape can be checked without an engine). */
 export function devContainerCreateOptions(spec: DevContainerSpec): Record<string, unknown> {
-  checkAbsolute("code directory", spec.codeDir);
-  checkAbsolute("secrets file", spec.secretsFile);
-  checkAbsolute("sealed secrets file", spec.sealedSecretsFile);
-  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
-    throw new Error(`port ${spec.port} is not between 1 and 65535`);
-  }
+  checkHostPath("code directory", spec.codeDir);
+  checkHostPath("secrets file", spec.secretsFile);
+  checkHostPath("sealed secrets file", spec.sealedSecretsFile);
+  checkHostPort(spec.port);
   const mounts: BindMount[] = [{ source: spec.codeDir, target: DEV_CONTAINER_PATHS.app, readOnly: true }];
   if (spec.secretsFile) {
     mounts.push({ source: spec.secretsFile, target: DEV_CONTAINER_PATHS.secrets, readOnly: true });
@@ -74,7 +73,11 @@ export function devContainerCreateOptions(spec: DevContainerSpec): Record<string
       readOnly: true,
     });
   }
-  const containerPort = `${DEV_CONTAINER_PORT}/tcp`;
+  const { ExposedPorts, PortBindings } = dockerPortBinding(
+    DEV_CONTAINER_PORT,
+    spec.hostIp ?? "127.0.0.1",
+    spec.port,
+  );
   return {
     name: spec.name,
     Image: spec.image,
@@ -82,12 +85,10 @@ export function devContainerCreateOptions(spec: DevContainerSpec): Record<string
     Cmd: ["--application", spec.application, "--port", String(DEV_CONTAINER_PORT)],
     Env: dockerEnv(spec.env),
     Labels: { [DEV_CONTAINER_LABEL]: spec.appName },
-    ExposedPorts: { [containerPort]: {} },
+    ExposedPorts,
     Tty: false,
     HostConfig: {
-      PortBindings: {
-        [containerPort]: [{ HostIp: spec.hostIp ?? "127.0.0.1", HostPort: String(spec.port) }],
-      },
+      PortBindings,
       Mounts: dockerMounts(mounts),
       RestartPolicy: { Name: "no" },
     },
@@ -99,25 +100,11 @@ export function devContainerCreateOptions(spec: DevContainerSpec): Record<string
  * missing), it is removed again so nothing is left behind.
  */
 export async function startDevContainer(engine: DockerEngine, spec: DevContainerSpec): Promise<DevContainer> {
-  const body = devContainerCreateOptions(spec);
-  let id: string;
+  const hostIp = spec.hostIp ?? "127.0.0.1";
+  const id = await createNamedContainer(engine, { name: spec.name, ...devContainerCreateOptions(spec) });
   try {
-    ({ id } = await engine.call(`creating container ${spec.name}`, (api) => api.createContainer(body)));
+    await startPublishedContainer(engine, id, { hostIp, port: spec.port });
   } catch (error) {
-    if (error instanceof DockerEngineError && error.statusCode === 409)
-      throw new ContainerNameTakenError(spec.name);
-    throw error;
-  }
-  try {
-    await startContainer(engine, id);
-  } catch (error) {
-    await removeContainer(engine, id, { force: true, ignoreMissing: true });
-    if (
-      error instanceof DockerEngineError &&
-      /port is already allocated|address already in use/i.test(error.engineMessage)
-    ) {
-      throw new PortUnavailableError(spec.hostIp ?? "127.0.0.1", spec.port, "already in use");
-    }
     if (error instanceof DockerEngineError && /executable file not found/i.test(error.engineMessage)) {
       throw new Error(
         `the image ${spec.image} has no ${DEV_ENTRYPOINT}: build it FROM the msehome base image (msehome/base:<version>)`,
@@ -126,5 +113,5 @@ export async function startDevContainer(engine: DockerEngine, spec: DevContainer
     }
     throw error;
   }
-  return { id, name: spec.name, hostIp: spec.hostIp ?? "127.0.0.1", port: spec.port };
+  return { id, name: spec.name, hostIp, port: spec.port };
 }

@@ -41,6 +41,14 @@ export class DockerNotFoundError extends DockerEngineError {
   }
 }
 
+/** A container spec that cannot work (a relative host path, a port out of range, a missing input). */
+export class ContainerSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContainerSpecError";
+  }
+}
+
 /** A container with the requested name already exists. */
 export class ContainerNameTakenError extends Error {
   constructor(readonly containerName: string) {
