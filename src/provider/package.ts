@@ -20,7 +20,9 @@ import { buildAppImage, type ImageBuildReporter } from "./appImage.js";
 import {
   checkProjectInputs,
   imageBuildArgs,
+  type ImageBuildOptions,
   imageRepositoryFor,
+  type ProjectInputOptions,
   requireKind,
   resolveProjectInputs,
 } from "./projectInputs.js";
@@ -29,21 +31,11 @@ export { BASE_IMAGE_BUILD_ARG, imageRepositoryFor, PROJECT_LAYOUT } from "./proj
 /** The inputs do not describe a package (exit code 2); the name `package` has always exported. */
 export { ProjectInputError as PackageInputError } from "./projectInputs.js";
 
-export interface PackageOptions {
-  /** A scaffolded project directory; exclusive with the four explicit inputs. */
-  project?: string;
-  code?: string;
-  config?: string;
-  dockerfile?: string;
-  test?: string;
+export interface PackageOptions extends ProjectInputOptions, ImageBuildOptions {
   /** Directory receiving the package (created when missing). */
   output: string;
   /** Encrypt every code file and write the key beside the package. */
   encrypt?: boolean;
-  /** Base image for the Dockerfile's `FROM ${MSEHOME_BASE}`. */
-  baseImage?: string;
-  /** Further `--build-arg` values for the image build. */
-  buildArgs?: Record<string, string>;
   reporter?: PackageReporter;
   /** The engine to build with (default: the one DOCKER_HOST names). */
   engine?: DockerEngine;

@@ -16,11 +16,20 @@ export const BASE_IMAGE_BUILD_ARG = "MSEHOME_BASE";
 
 /** How the user named the inputs: a project, or all four explicitly. */
 export interface ProjectInputOptions {
+  /** A scaffolded project directory; exclusive with the four explicit inputs. */
   project?: string;
   code?: string;
   config?: string;
   dockerfile?: string;
   test?: string;
+}
+
+/** How the app's image is built besides its Dockerfile. */
+export interface ImageBuildOptions {
+  /** Base image for the Dockerfile's `FROM ${MSEHOME_BASE}`. */
+  baseImage?: string;
+  /** Further `--build-arg` values for the image build. */
+  buildArgs?: Record<string, string>;
 }
 
 /** Absolute paths of the app's inputs. */

@@ -20,18 +20,16 @@ import {
   checkProjectInputs,
   imageBuildArgs,
   imageRepositoryFor,
+  type ImageBuildOptions,
   type ProjectInputOptions,
   resolveProjectInputs,
 } from "./projectInputs.js";
 
-export interface TestDevOptions extends ProjectInputOptions {
+export interface TestDevOptions extends ProjectInputOptions, ImageBuildOptions {
   /** secrets.json, mounted where SECRETS_PATH points and given to the tests as TEST_SECRET_JSON. */
   secrets?: string;
   /** The secrets that will be sealed (in clear here), at SEALED_SECRETS_PATH and TEST_SEALED_SECRET_JSON. */
   sealedSecrets?: string;
-  /** Base image for the Dockerfile's `FROM ${MSEHOME_BASE}`. */
-  baseImage?: string;
-  buildArgs?: Record<string, string>;
   /** How long the app has to answer its healthcheck with 200 (default 60 s). */
   healthcheckTimeoutMs?: number;
   reporter?: TestDevReporter;
