@@ -21,7 +21,8 @@ import {
   id_ce_cRLReasons,
   id_ce_subjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
-import { derToPem, pemToDer, type SigningAuthority } from "./pki.js";
+import { certificatesFromPem, toPem } from "../attestation/pem.js";
+import type { SigningAuthority } from "./pki.js";
 
 const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
 
@@ -45,7 +46,10 @@ function extension(extnID: string, value: object): Extension {
 
 /** DER of a CRL signed by the issuer, naming it exactly as its certificate does. */
 export function buildCrl(request: CrlRequest): Uint8Array {
-  const issuerCert = AsnConvert.parse(pemToDer(request.issuer.certificatePem), Certificate);
+  const issuerCert = AsnConvert.parse(
+    certificatesFromPem(request.issuer.certificatePem, "the CRL issuer")[0]!,
+    Certificate,
+  );
   const skiExtension = issuerCert.tbsCertificate.extensions?.find(
     (e) => e.extnID === id_ce_subjectKeyIdentifier,
   );
@@ -88,5 +92,5 @@ export function buildCrl(request: CrlRequest): Uint8Array {
 
 /** Intel serves CRLs as "X509 CRL" PEM (not the "CRL" label most libraries write). */
 export function crlToPem(der: Uint8Array): string {
-  return derToPem(der, "X509 CRL");
+  return toPem(der, "X509 CRL");
 }

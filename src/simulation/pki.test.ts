@@ -3,6 +3,7 @@ import "reflect-metadata";
 import { X509Certificate as NodeCertificate, createPublicKey } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { describe, expect, it } from "vitest";
+import { certificatesFromPem, toPem } from "../attestation/pem.js";
 import { certificationChainPems, parseQuote } from "../attestation/quote.js";
 import { vectorBytes, vectorText } from "../attestation/testing/vectors.js";
 import {
@@ -17,8 +18,6 @@ import {
   SIMULATION_ROOT_CA_SHA256,
   SIMULATION_TCB_SIGNING_KEY_PEM,
   SIMULATION_TCB_SIGNING_PEM,
-  derToPem,
-  pemToDer,
 } from "./pki.js";
 
 const INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
@@ -111,14 +110,14 @@ describe("simulation PKI", () => {
   });
 
   it("offers the root as DER and issuer chains as intermediate then root", () => {
-    expect(derToPem(SIMULATION_ROOT_CA_DER, "CERTIFICATE")).toBe(SIMULATION_ROOT_CA_PEM);
-    expect(Buffer.from(pemToDer(SIMULATION_ROOT_CA_PEM)).equals(Buffer.from(SIMULATION_ROOT_CA_DER))).toBe(
-      true,
-    );
+    expect(toPem(SIMULATION_ROOT_CA_DER, "CERTIFICATE")).toBe(SIMULATION_ROOT_CA_PEM);
+    expect(certificatesFromPem(SIMULATION_ROOT_CA_PEM, "the root")).toEqual([SIMULATION_ROOT_CA_DER]);
     expect(SIMULATION_ISSUER_CHAINS.pckCrl.platform).toBe(
       SIMULATION_PCK_PLATFORM_CA_PEM + SIMULATION_ROOT_CA_PEM,
     );
     expect(SIMULATION_ISSUER_CHAINS.tcbInfo).toBe(SIMULATION_TCB_SIGNING_PEM + SIMULATION_ROOT_CA_PEM);
-    expect(() => pemToDer("no PEM here")).toThrow(/not a PEM document/);
+    expect(() => certificatesFromPem("no PEM here", "the text")).toThrow(
+      /the text contains no PEM certificate/,
+    );
   });
 });

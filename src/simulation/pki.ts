@@ -1,5 +1,6 @@
 // The published simulation PKI: certificates, keys and issuer chains that stand in for Intel's, in the forms callers need.
 import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
+import { certificatesFromPem } from "../attestation/pem.js";
 import {
   SIMULATION_PCK_PLATFORM_CA_KEY_PEM,
   SIMULATION_PCK_PLATFORM_CA_PEM,
@@ -22,23 +23,10 @@ export {
   SIMULATION_TCB_SIGNING_PEM,
 };
 
-/** The DER bytes of the single certificate in a PEM text. */
-export function pemToDer(pem: string): Uint8Array {
-  const match = /-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\s]+)-----END \1-----/.exec(pem);
-  if (!match) throw new Error("not a PEM document");
-  return new Uint8Array(Buffer.from(match[2]!.replace(/\s+/g, ""), "base64"));
-}
-
-/** PEM text with 64-column base64 lines, as Intel writes it. */
-export function derToPem(der: Uint8Array, label: string): string {
-  const lines =
-    Buffer.from(der)
-      .toString("base64")
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
-export const SIMULATION_ROOT_CA_DER: Uint8Array = pemToDer(SIMULATION_ROOT_CA_PEM);
+export const SIMULATION_ROOT_CA_DER: Uint8Array = certificatesFromPem(
+  SIMULATION_ROOT_CA_PEM,
+  "the simulation root CA",
+)[0]!;
 /** SHA-256 of the root's DER, the way the Intel SGX Root CA is pinned. */
 export const SIMULATION_ROOT_CA_SHA256: string = createHash("sha256")
   .update(SIMULATION_ROOT_CA_DER)

@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parsePckExtension } from "../attestation/pck.js";
 import { defaultPlatformDir, deriveSealingKey, initPlatform, loadPlatform } from "./platform.js";
-import { SIMULATION_PCK_PLATFORM_CA_PEM, pemToDer } from "./pki.js";
+import { certificatesFromPem } from "../attestation/pem.js";
+import { SIMULATION_PCK_PLATFORM_CA_PEM } from "./pki.js";
 import { SIMULATION_FMSPC, platformTcbOf } from "./tcbLevels.js";
 
 let work: string;
@@ -32,7 +33,9 @@ describe("initPlatform", () => {
     expect(pck.checkPrivateKey(platform.pckPrivateKey)).toBe(true);
     expect(platform.pckSerialNumber).toBe(pck.serialNumber.toLowerCase());
 
-    const extension = parsePckExtension(pemToDer(platform.pckCertificatePem));
+    const extension = parsePckExtension(
+      certificatesFromPem(platform.pckCertificatePem, "the PCK certificate")[0]!,
+    );
     const expected = platformTcbOf("out-of-date");
     expect(extension.tcb.componentSvns).toEqual(expected.components);
     expect(extension.tcb.pceSvn).toBe(expected.pceSvn);
