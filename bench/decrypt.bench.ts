@@ -1,11 +1,11 @@
 // Benchmark of `msehome decrypt --aes` on a 1 GiB AES-GCM file: throughput and the CLI process's peak
 // RSS, which must stay under 100 MiB (the decryption streams). Exits 1 when over the limit.
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { aesGcmEncryptFile } from "../src/crypto/aesGcmFile.js";
+import { digestFile } from "../src/crypto/streamDigest.js";
 import { CLI, MiB, runMeasured } from "./support/peakRss.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,12 +28,6 @@ async function writePlaintext(file: string): Promise<string> {
   } finally {
     await handle.close();
   }
-  return hash.digest("hex");
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
@@ -62,7 +56,7 @@ async function main(): Promise<number> {
     }
     const { seconds, peakMiB: peakRssMiB } = run;
     const { size } = await stat(output);
-    const intact = size === SIZE && (await sha256File(output)) === expected;
+    const intact = size === SIZE && (await digestFile(output)).sha256 === expected;
 
     console.log(
       `input:      ${(SIZE / MiB).toFixed(0)} MiB AES-256-GCM (12-byte nonce, ciphertext, 16-byte tag)`,

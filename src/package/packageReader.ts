@@ -10,7 +10,7 @@ import {
   PackageFormatError,
   parsePackageManifest,
 } from "./packageManifest.js";
-import { digestFile } from "./packageWriter.js";
+import { digestFile } from "../crypto/streamDigest.js";
 import { type ExtractLimits, extractTarSafely } from "./safeExtract.js";
 
 export interface ExtractedPackage {

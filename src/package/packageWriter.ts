@@ -1,9 +1,7 @@
 // Writes a package tar: its members, then manifest.json with their digests; whole or not at all.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { streamToFileAtomically } from "../crypto/atomicOutput.js";
-import { digestingStream } from "../crypto/streamDigest.js";
+import { digestFile, digestingStream } from "../crypto/streamDigest.js";
 import {
   MANIFEST_MEMBER,
   type MemberDigest,
@@ -31,17 +29,6 @@ export interface WrittenPackage {
   sizeBytes: number;
   sha256: string;
   manifest: PackageManifest;
-}
-
-/** Streams a file through SHA-256. */
-export async function digestFile(file: string): Promise<MemberDigest> {
-  const hash = createHash("sha256");
-  let sizeBytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    sizeBytes += chunk.length;
-  }
-  return { sha256: hash.digest("hex"), sizeBytes };
 }
 
 /**

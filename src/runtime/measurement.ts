@@ -2,9 +2,9 @@
 // binds — the runtime, the Node binary, the app's image dependencies, the app files as shipped
 // and the launch arguments — so changing any byte of them changes the measurement.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
+import { digestFile } from "../crypto/streamDigest.js";
 
 export const MEASUREMENT_FORMAT = "msehome-measurement 1";
 
@@ -35,14 +35,8 @@ interface TreeEntry {
 }
 
 /** Hashes one file by streaming it (the Node binary alone is ~100 MB). */
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(file)
-      .on("error", reject)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("end", () => resolve(hash.digest("hex")));
-  });
+async function sha256File(file: string): Promise<string> {
+  return (await digestFile(file)).sha256;
 }
 
 function byBytes(a: string, b: string): number {
