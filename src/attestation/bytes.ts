@@ -1,4 +1,4 @@
-// Bounds-checked little-endian reading and writing of binary structures, plus hex helpers.
+// Bounds-checked little-endian reading and writing of binary structures, and hex conversions.
 import { AttestationFormatError } from "./errors.js";
 
 export function toHex(bytes: Uint8Array): string {

@@ -1,4 +1,4 @@
-// An msehome app container: its labels, mounts, devices and port binding (DESIGN §4), created, started, read back.
+// An msehome app container: its labels, mounts, devices and port binding, created, started, read back.
 import {
   formatLaunchArguments,
   type LaunchArguments,

@@ -8,7 +8,7 @@ export const CONFIGURATION_PAYLOAD_MAX_BYTES = 1024 * 1024;
 const base64url = /^[A-Za-z0-9_-]*={0,2}$/;
 const hexKey = /^[0-9a-fA-F]{64}$/;
 
-/** The wire format, as DESIGN §4 names its fields. Unknown fields are refused. */
+/** The wire format (`uuid`, `app_secrets`, `app_sealed_secrets`, `code_secret_key`). Unknown fields are refused. */
 export const configurationPayloadSchema = z.strictObject({
   uuid: z.uuid(),
   app_secrets: z.json().optional(),

@@ -1,4 +1,4 @@
-// evidence.json (DESIGN §4): what the operator hands the code provider to verify an enclave — the
+// evidence.json: what the operator hands the code provider to verify an enclave — the
 // spawn arguments, the RA-TLS certificate (with the quote), the PCCS collateral exactly as served,
 // the signer public key and the mode. Ours is versioned; the original Python msehome's format is
 // read too. Both become one typed Evidence.

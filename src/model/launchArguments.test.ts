@@ -1,4 +1,4 @@
-// The launch arguments of DESIGN §4: written in a fixed order, read back exactly, and refused with
+// The launch arguments: written in a fixed order, read back exactly, and refused with
 // one sentence (and the usage exit code) for every mistake.
 import { describe, expect, it } from "vitest";
 import { parseApplicationSpec } from "./mseToml.js";

@@ -1,4 +1,4 @@
-// The app container's launch arguments (DESIGN §4): `msehome-run --size <MB>M --san <host>
+// The app container's launch arguments: `msehome-run --size <MB>M --san <host>
 // --id <uuid> --application <module:export> --expiration <unix> [--simulation] [--dry-run]
 // [--debug]`. One typed value, one strict parser (one clear sentence per mistake) and its inverse,
 // shared by spawn (which writes them), the runtime (which boots from them), the operator (which

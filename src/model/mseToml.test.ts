@@ -33,7 +33,7 @@ const withField = (field: string, value: string) =>
   valid.replace(new RegExp(`^${field} = .*$`, "m"), `${field} = ${value}`);
 
 describe("mse.toml", () => {
-  it("parses the DESIGN example", () => {
+  it("parses a complete configuration", () => {
     expect(parseMseToml(valid, "mse.toml")).toEqual({
       name: "example",
       application: "app.mjs:app",

@@ -1,4 +1,4 @@
-// mse.toml, the app's configuration (DESIGN §4): its schema, parsing with errors that name the file,
+// mse.toml, the app's configuration: its schema, parsing with errors that name the file,
 // the field and what is expected, and rendering back to TOML.
 import { readFile } from "node:fs/promises";
 import { TomlError, parse as parseToml, stringify as stringifyToml } from "smol-toml";
@@ -114,7 +114,7 @@ export async function readMseToml(file: string): Promise<MseConfig> {
   return parseMseToml(text, file);
 }
 
-/** TOML text of a configuration, fields in DESIGN order (parseMseToml(renderMseToml(c)) equals c). */
+/** TOML text of a configuration, fields in the scaffold's order (parseMseToml(renderMseToml(c)) equals c). */
 export function renderMseToml(config: MseConfig): string {
   const checked = mseConfigSchema.parse(config);
   const ordered: Record<string, unknown> = {};

@@ -144,7 +144,7 @@ describeDocker("package with the engine", () => {
     const { name, directory } = await newProject();
     built.push(`${imageRepositoryFor(name)}:latest`);
     mkdirSync(path.join(directory, "mse_src", "lib"));
-    writeFileSync(path.join(directory, "mse_src", "lib", "helper.mjs"), "export const helper = 42;\n");
+    writeFileSync(path.join(directory, "mse_src", "lib", "util.mjs"), "export const util = 42;\n");
     const output = path.join(scratch, "out-encrypted");
     const result = await packageApp({
       project: directory,
@@ -165,9 +165,9 @@ describeDocker("package with the engine", () => {
     const opened = await extractPackage(result.package.path, path.join(scratch, "opened-encrypted"));
     expect(opened.manifest.encrypted).toBe(true);
     const code = await tarContents(opened.files["app.tar"]);
-    expect([...code.keys()]).toEqual(["app.mjs.enc", "lib/", "lib/helper.mjs.enc"]);
-    expect(Buffer.from(secretBoxOpen(code.get("lib/helper.mjs.enc")!.content, key)).toString()).toBe(
-      "export const helper = 42;\n",
+    expect([...code.keys()]).toEqual(["app.mjs.enc", "lib/", "lib/util.mjs.enc"]);
+    expect(Buffer.from(secretBoxOpen(code.get("lib/util.mjs.enc")!.content, key)).toString()).toBe(
+      "export const util = 42;\n",
     );
     expect(
       Buffer.from(secretBoxOpen(code.get("app.mjs.enc")!.content, key)).equals(

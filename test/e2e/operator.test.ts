@@ -358,15 +358,20 @@ describeDocker("SGX operator commands (simulation)", () => {
   }, 120_000);
 
   it("installs tests_requirements with npm into a copy of the tests, which trust the app's certificate", async () => {
-    const helper = path.join(work, "health-helper");
-    await mkdir(helper);
+    const requirement = path.join(work, "health-module");
+    await mkdir(requirement);
     await writeFile(
-      path.join(helper, "package.json"),
-      JSON.stringify({ name: "msehome-health-helper", version: "1.0.0", type: "module", main: "index.js" }),
+      path.join(requirement, "package.json"),
+      JSON.stringify({
+        name: "msehome-health-requirement",
+        version: "1.0.0",
+        type: "module",
+        main: "index.js",
+      }),
     );
     // Strict TLS (no rejectUnauthorized: false): only NODE_EXTRA_CA_CERTS makes the app trusted.
     await writeFile(
-      path.join(helper, "index.js"),
+      path.join(requirement, "index.js"),
       "export async function health(base) { return (await fetch(new URL('/health', base))).status; }\n",
     );
     const tests = path.join(work, "strict-tests");
@@ -376,7 +381,7 @@ describeDocker("SGX operator commands (simulation)", () => {
       [
         'import assert from "node:assert/strict";',
         'import { test } from "node:test";',
-        'import { health } from "msehome-health-helper";',
+        'import { health } from "msehome-health-requirement";',
         'test("health over verified TLS", async () => assert.equal(await health(process.env.TEST_REMOTE_URL), 200));',
         "",
       ].join("\n"),
@@ -385,7 +390,7 @@ describeDocker("SGX operator commands (simulation)", () => {
     const original = await readFile(path.join(out, "mse.toml"), "utf8");
     await writeFile(
       config,
-      original.replace(/^tests_requirements = .*$/m, `tests_requirements = ["file:${helper}"]`),
+      original.replace(/^tests_requirements = .*$/m, `tests_requirements = ["file:${requirement}"]`),
     );
     const run = ok(await runCli(["test", name, "--test", tests, "--config", config]));
     expect(run.stdout).toMatch(/^# pass 1$/m);

@@ -191,10 +191,10 @@ describeDocker("msehome test-dev", () => {
   it("installs tests_requirements with npm into a copy of the tests, never into the tests directory", async () => {
     const { name, directory } = await project();
     // A local npm package, so the test needs no registry: the tests import it as ESM.
-    const helper = path.join(scratch, `greeting-${name}`);
-    await mkdir(helper);
+    const requirement = path.join(scratch, `greeting-${name}`);
+    await mkdir(requirement);
     await writeFile(
-      path.join(helper, "package.json"),
+      path.join(requirement, "package.json"),
       JSON.stringify({
         name: "msehome-greeting-fixture",
         version: "1.0.0",
@@ -202,8 +202,8 @@ describeDocker("msehome test-dev", () => {
         main: "index.js",
       }),
     );
-    await writeFile(path.join(helper, "index.js"), 'export const greeting = "Hello world";\n');
-    setTomlField(directory, "tests_requirements", JSON.stringify([`file:${helper}`]));
+    await writeFile(path.join(requirement, "index.js"), 'export const greeting = "Hello world";\n');
+    setTomlField(directory, "tests_requirements", JSON.stringify([`file:${requirement}`]));
     await writeFile(
       path.join(directory, "tests", "greeting.test.mjs"),
       [
@@ -220,7 +220,7 @@ describeDocker("msehome test-dev", () => {
     const run = await runCli(["test-dev", "--project", directory, "--base-image", baseImage, "--json"]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).tests).toMatchObject({
-      requirements: [`file:${helper}`],
+      requirements: [`file:${requirement}`],
       ranIn: "temporary copy",
       exitCode: 0,
     });

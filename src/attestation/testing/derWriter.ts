@@ -1,4 +1,4 @@
-// Test helper: a tiny DER writer to build certificates, CRLs and SGX extensions for tests.
+// For tests: a tiny DER writer to build certificates, CRLs and SGX extensions.
 
 export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
   const length = contents.reduce((n, c) => n + c.length, 0);

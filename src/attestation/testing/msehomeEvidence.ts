@@ -1,4 +1,4 @@
-// Test helper: the quote and collateral of the original msehome's evidence vector, decoded.
+// For tests: the quote and collateral of the original msehome's evidence vector, decoded.
 import type { Collateral } from "../collateral.js";
 import { certificationChainPems, parseQuote } from "../quote.js";
 import { extractQuoteFromCertificate } from "../ratls.js";

@@ -1,4 +1,4 @@
-// Test helper: a complete DCAP world under a test root CA — PCK chain, CRLs, TCB signing
+// For tests: a complete DCAP world under a test root CA — PCK chain, CRLs, TCB signing
 // certificate, TCB info, QE identity and a signed v3 quote — with every part adjustable, so tests
 // can walk each TCB status path and each failure. Built with node:crypto and a DER writer.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";

@@ -1,4 +1,4 @@
-// Test helper: reads the shared real-hardware vectors that sit next to the repository.
+// For tests: reads the shared real-hardware vectors that sit next to the repository.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

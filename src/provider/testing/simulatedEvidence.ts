@@ -1,4 +1,4 @@
-// Test helper: evidence.json of an enclave on the simulated SGX platform — an RA-TLS certificate
+// For tests: evidence.json of an enclave on the simulated SGX platform — an RA-TLS certificate
 // whose quote binds its key and an X25519 key, the platform's collateral from its PCCS, a signer key.
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { writeFile } from "node:fs/promises";
