@@ -27,6 +27,7 @@ import { initPlatform } from "../../src/simulation/platform.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, testEngine } from "../support/docker.js";
+import { writeLocalEsmPackage } from "../support/npmPackage.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
 interface Workspace {
@@ -358,20 +359,10 @@ describeDocker("SGX operator commands (simulation)", () => {
   }, 120_000);
 
   it("installs tests_requirements with npm into a copy of the tests, which trust the app's certificate", async () => {
-    const requirement = path.join(work, "health-module");
-    await mkdir(requirement);
-    await writeFile(
-      path.join(requirement, "package.json"),
-      JSON.stringify({
-        name: "msehome-health-requirement",
-        version: "1.0.0",
-        type: "module",
-        main: "index.js",
-      }),
-    );
     // Strict TLS (no rejectUnauthorized: false): only NODE_EXTRA_CA_CERTS makes the app trusted.
-    await writeFile(
-      path.join(requirement, "index.js"),
+    const requirement = await writeLocalEsmPackage(
+      path.join(work, "health-module"),
+      "msehome-health-module",
       "export async function health(base) { return (await fetch(new URL('/health', base))).status; }\n",
     );
     const tests = path.join(work, "strict-tests");
@@ -381,7 +372,7 @@ describeDocker("SGX operator commands (simulation)", () => {
       [
         'import assert from "node:assert/strict";',
         'import { test } from "node:test";',
-        'import { health } from "msehome-health-requirement";',
+        'import { health } from "msehome-health-module";',
         'test("health over verified TLS", async () => assert.equal(await health(process.env.TEST_REMOTE_URL), 200));',
         "",
       ].join("\n"),
@@ -390,7 +381,7 @@ describeDocker("SGX operator commands (simulation)", () => {
     const original = await readFile(path.join(out, "mse.toml"), "utf8");
     await writeFile(
       config,
-      original.replace(/^tests_requirements = .*$/m, `tests_requirements = ["file:${requirement}"]`),
+      original.replace(/^tests_requirements = .*$/m, `tests_requirements = ["${requirement}"]`),
     );
     const run = ok(await runCli(["test", name, "--test", tests, "--config", config]));
     expect(run.stdout).toMatch(/^# pass 1$/m);

@@ -3,7 +3,7 @@
 // healthcheck that never turns 200, test requirements, Ctrl-C; never a container left behind.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { imageRepositoryFor } from "../../src/provider/projectInputs.js";
 import { CLI_PATH, runCli } from "../support/cli.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { describeDocker, testEngine } from "../support/docker.js";
+import { writeLocalEsmPackage } from "../support/npmPackage.js";
 import { uniqueName } from "../support/unique.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-test-dev-"));
@@ -190,20 +191,13 @@ describeDocker("msehome test-dev", () => {
 
   it("installs tests_requirements with npm into a copy of the tests, never into the tests directory", async () => {
     const { name, directory } = await project();
-    // A local npm package, so the test needs no registry: the tests import it as ESM.
-    const requirement = path.join(scratch, `greeting-${name}`);
-    await mkdir(requirement);
-    await writeFile(
-      path.join(requirement, "package.json"),
-      JSON.stringify({
-        name: "msehome-greeting-fixture",
-        version: "1.0.0",
-        type: "module",
-        main: "index.js",
-      }),
+    // The tests import it as ESM.
+    const requirement = await writeLocalEsmPackage(
+      path.join(scratch, `greeting-${name}`),
+      "msehome-greeting-fixture",
+      'export const greeting = "Hello world";\n',
     );
-    await writeFile(path.join(requirement, "index.js"), 'export const greeting = "Hello world";\n');
-    setTomlField(directory, "tests_requirements", JSON.stringify([`file:${requirement}`]));
+    setTomlField(directory, "tests_requirements", JSON.stringify([requirement]));
     await writeFile(
       path.join(directory, "tests", "greeting.test.mjs"),
       [
@@ -220,7 +214,7 @@ describeDocker("msehome test-dev", () => {
     const run = await runCli(["test-dev", "--project", directory, "--base-image", baseImage, "--json"]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).tests).toMatchObject({
-      requirements: [`file:${requirement}`],
+      requirements: [requirement],
       ranIn: "temporary copy",
       exitCode: 0,
     });
