@@ -12,6 +12,7 @@ interface DecryptOptions {
 export function registerDecrypt(program: Command): void {
   program
     .command("decrypt")
+    .summary("[provider] decrypt a result with an AES-GCM or Fernet key")
     .description(
       "Decrypt a result an app returned, with an AES-GCM key (--aes) or a Fernet key file (--key). The output file is written only once the whole input authenticated; a wrong key, a truncated or a tampered input writes nothing.",
     )

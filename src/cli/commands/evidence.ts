@@ -10,6 +10,7 @@ interface EvidenceFlags extends PccsFlags {
 export function registerEvidence(program: Command): void {
   const evidence = program
     .command("evidence")
+    .summary("[operator] collect an app's evidence again")
     .description(
       "Collect again the evidence of a spawned app (fresh collateral from the PCCS): its RA-TLS certificate, the collateral, the signer public key and the spawn arguments, into DIR/evidence.json and DIR/ratls.pem.",
     )

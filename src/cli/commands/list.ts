@@ -5,6 +5,7 @@ import { contextOf, printResult, warn } from "../output.js";
 export function registerList(program: Command): void {
   program
     .command("list")
+    .summary("[operator] list the msehome apps")
     .description(
       "List the msehome apps on this Docker engine, running or not, with the state probed from each (use --json for the full records).",
     )

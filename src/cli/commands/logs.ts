@@ -5,6 +5,7 @@ import { parseLines } from "./operatorFlags.js";
 export function registerLogs(program: Command): void {
   program
     .command("logs")
+    .summary("[operator] print an app's logs")
     .description(
       "Print an app container's logs (the app's stdout on stdout, its stderr on stderr). With --follow, keep printing until the app stops or Ctrl-C.",
     )

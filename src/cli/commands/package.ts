@@ -28,6 +28,7 @@ interface PackageFlags extends ProjectFlags {
 export function registerPackage(program: Command): void {
   const command = program
     .command("package")
+    .summary("[provider] pack code, tests, mse.toml and the Docker image for the operator")
     .description(
       "Package the app for the SGX operator: its code, tests, mse.toml and Docker image in package_<name>_<ns>.tar",
     );

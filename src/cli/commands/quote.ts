@@ -19,6 +19,7 @@ interface QuoteVerifyOptions extends VerificationFlags {
 export function registerQuote(program: Command): void {
   const quote = program
     .command("quote")
+    .summary("inspect or verify an SGX DCAP quote")
     .description("Inspect or verify an SGX DCAP quote, raw or inside an RA-TLS certificate.");
 
   quote
@@ -35,6 +36,7 @@ export function registerQuote(program: Command): void {
 
   const verify = quote
     .command("verify")
+    .summary("verify a quote against collateral from a file or a PCCS")
     .description(
       "Verify a quote with Intel DCAP against collateral from a file (--collateral) or a PCCS (--pccs, default: pccs_url of /etc/sgx_default_qcnl.conf), under the strict policy unless allowed otherwise.",
     )

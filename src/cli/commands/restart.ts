@@ -7,6 +7,7 @@ import { parseMinutes } from "./operatorFlags.js";
 export function registerRestart(program: Command): void {
   program
     .command("restart")
+    .summary("[operator] restart a stopped app")
     .description(
       "Restart an app's container and wait until it serves again: a configured app runs again at once (its enclave keeps its keys and secrets), one never configured waits for `msehome run` again.",
     )

@@ -15,6 +15,7 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   program
     .command("run")
+    .summary("[operator] give a spawned app its secrets and start it")
     .description(
       "Give a spawned app its configuration and start it: the secrets (plain and/or sealed by the code provider) and the code key of an encrypted package go to the enclave over TLS pinned to its RA-TLS certificate; then wait for the app's healthcheck. Only an app waiting for secrets accepts them.",
     )

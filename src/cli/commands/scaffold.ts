@@ -12,6 +12,7 @@ function parseName(name: string): string {
 export function registerScaffold(program: Command): void {
   program
     .command("scaffold")
+    .summary("[provider] create a new app: code, tests, mse.toml, Dockerfile, example secrets")
     .description(
       "Create a new app directory <name>/: a dependency-free Node.js app, its tests, mse.toml, a Dockerfile and freshly generated example secrets. Refuses a non-empty directory.",
     )

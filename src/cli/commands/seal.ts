@@ -11,6 +11,7 @@ interface SealOptions {
 export function registerSeal(program: Command): void {
   program
     .command("seal")
+    .summary("[provider] seal a secrets file to a verified enclave")
     .description(
       "Seal a secrets file to a verified enclave: encrypts it (libsodium sealed box) to the X25519 key in the quote of the RA-TLS certificate that `verify` wrote, after checking the quote binds that certificate. Writes DIR/<name>.sealed.",
     )

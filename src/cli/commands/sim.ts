@@ -16,6 +16,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerSim(program: Command): void {
   const sim = program
     .command("sim")
+    .summary("simulated SGX platform and PCCS, for machines without SGX")
     .description(
       "Simulated SGX platform and PCCS, for machines without SGX: every structure is Intel's, signed by a published simulation PKI.",
     );

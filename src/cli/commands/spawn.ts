@@ -33,6 +33,7 @@ interface SpawnFlags extends PccsFlags {
 export function registerSpawn(program: Command): void {
   const spawn = program
     .command("spawn")
+    .summary("[operator] deploy a package as an enclave app and collect its evidence")
     .description(
       "Deploy a code provider's package as an SGX enclave app: load its image, start the app with its configuration server waiting for secrets, and collect the evidence (evidence.json, ratls.pem) to send to the code provider. DIR also receives mse.toml and tests/ for `msehome test`, and what the app needs for as long as it exists.",
     )

@@ -5,6 +5,7 @@ import { contextOf, printResult } from "../output.js";
 export function registerStatus(program: Command): void {
   program
     .command("status")
+    .summary("[operator] show an app's state")
     .description(
       "Show an app: mode, enclave size, host, port, healthcheck, its state probed from the app (initializing, waiting for secrets, running, error, stopped), when it started and when its certificate expires.",
     )

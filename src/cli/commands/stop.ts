@@ -5,6 +5,7 @@ import { contextOf, printResult } from "../output.js";
 export function registerStop(program: Command): void {
   program
     .command("stop")
+    .summary("[operator] stop an app (--remove deletes it)")
     .description(
       "Stop an app's container (it keeps its enclave storage: `msehome restart` brings the app back). With --remove, also delete the container and release its image.",
     )

@@ -11,6 +11,7 @@ interface TestFlags {
 export function registerTest(program: Command): void {
   program
     .command("test")
+    .summary("[operator] run the provider's tests against a running app")
     .description(
       "Run the code provider's tests against a running app, over TLS to its RA-TLS certificate: installs tests_requirements (npm) into a copy of the tests directory, then runs tests_cmd there with TEST_REMOTE_URL=https://<host>:<port>, TEST_RATLS_CERT and NODE_EXTRA_CA_CERTS set (TEST_SECRET_JSON and TEST_SEALED_SECRET_JSON from your environment are passed on).",
     )

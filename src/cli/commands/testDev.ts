@@ -26,6 +26,7 @@ interface TestDevFlags extends ProjectFlags {
 export function registerTestDev(program: Command): void {
   const command = program
     .command("test-dev")
+    .summary("[provider] run the app and its tests locally, without an enclave")
     .description(
       "Test the app locally before packaging it: build its image, run it with msehome-dev (plain HTTP, no enclave), wait for its healthcheck and run its tests against it",
     );

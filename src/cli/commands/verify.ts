@@ -21,6 +21,7 @@ interface VerifyOptions extends VerificationFlags {
 export function registerVerify(program: Command): void {
   const command = program
     .command("verify")
+    .summary("[provider] verify the operator's evidence (Intel DCAP) and write ratls.pem")
     .description(
       "Verify an enclave from the operator's evidence: the quote with Intel DCAP (PCK chain, CRLs, TCB info, QE identity, TCB status), the expected MRENCLAVE, the MRSIGNER of the evidence's signer key, and the RA-TLS certificate binding. On success writes DIR/ratls.pem; on failure names what failed (the full report with --verbose or --json).",
     )
