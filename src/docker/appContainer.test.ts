@@ -6,6 +6,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectLogs, describeDocker, testEngine, waitForHttp } from "../../test/support/docker.js";
+import { SAMPLE_LAUNCH } from "../../test/support/launchArguments.js";
 import { freePort, uniqueName } from "../../test/support/unique.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { MSEHOME_VERSION } from "../version.js";
@@ -42,16 +43,7 @@ const tag = `msehome-test/${uniqueName("app")}:1`;
 let imageId = "";
 const names: string[] = [];
 
-const launch: LaunchArguments = {
-  sizeMb: 2048,
-  san: "localhost",
-  appId: "0b8e6f36-1d7e-4b61-9c43-6c6a9f0a1c2d",
-  application: "app.mjs:app",
-  expiration: 1_900_000_000,
-  simulation: true,
-  dryRun: false,
-  debug: false,
-};
+const launch: LaunchArguments = SAMPLE_LAUNCH;
 
 function spec(overrides: Partial<AppContainerSpec> = {}): AppContainerSpec {
   const name = overrides.name ?? uniqueName("msehome-test-app");

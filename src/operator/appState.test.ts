@@ -2,6 +2,7 @@
 // the app answers on its healthcheck (Mse-Status: Waiting, 2xx, anything else, or nothing yet).
 import { createServer, type Server } from "node:https";
 import { afterEach, describe, expect, it } from "vitest";
+import { SAMPLE_LAUNCH } from "../../test/support/launchArguments.js";
 import { freePort } from "../../test/support/unique.js";
 import type { AppContainer } from "../docker/appContainer.js";
 import { selfSignedCertificate } from "../provider/testing/selfSignedCertificate.js";
@@ -25,16 +26,7 @@ function app(overrides: Partial<AppContainer> = {}, port = 1): AppContainer {
       version: "0.1.0",
       image: "msehome/app:myapp",
     },
-    launch: {
-      sizeMb: 2048,
-      san: "localhost",
-      appId: "0b8e6f36-1d7e-4b61-9c43-6c6a9f0a1c2d",
-      application: "app.mjs:app",
-      expiration: 1_900_000_000,
-      simulation: true,
-      dryRun: false,
-      debug: false,
-    },
+    launch: SAMPLE_LAUNCH,
     imageId: "sha256:00",
     status: "running",
     running: true,
