@@ -28,8 +28,8 @@ interface InvalidVector {
   secret: string;
 }
 
-/** The shared public vectors sit beside the repository root. */
-const VECTORS = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "../shared/vectors/fernet");
+/** The Fernet specification's vectors, kept in test/vectors. */
+const VECTORS = path.join(fileURLToPath(new URL("../..", import.meta.url)), "test", "vectors", "fernet");
 const readVectorJson = <T>(file: string): T =>
   JSON.parse(readFileSync(path.join(VECTORS, file), "utf8")) as T;
 
