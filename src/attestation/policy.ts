@@ -2,7 +2,7 @@
 // TCB UpToDate, collateral current, no debug enclave), relaxed only by explicit allowances.
 // Revoked is never accepted.
 import { VerificationError } from "./errors.js";
-import type { VerificationCheck, VerificationReport } from "./verify.js";
+import type { VerificationCheck, VerificationReport } from "./verificationReport.js";
 
 export interface Policy {
   allowOutdatedTcb?: boolean;

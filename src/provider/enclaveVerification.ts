@@ -13,28 +13,23 @@ import {
   type PolicyVerdict,
 } from "../attestation/policy.js";
 import { checkCertificateValidity, checkReportDataBinding } from "../attestation/ratls.js";
-import {
-  verifyQuote,
-  type TrustMode,
-  type VerificationCheck,
-  type VerificationReport,
-} from "../attestation/verify.js";
-import { SIMULATION_ROOT_CA_DER } from "../simulation/pki.js";
+import type { TrustOptions } from "../attestation/trust.js";
+import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
+import { SIMULATION_TRUST } from "../simulation/pki.js";
 
 export const SIMULATION_TRUST_WARNING =
   "simulation: trusting the published msehome simulation root CA, whose private key is public; this verification proves no hardware protection";
 
 export interface VerificationTrust {
-  trustMode: TrustMode;
-  trustedRoot?: Uint8Array;
+  options: TrustOptions;
   /** Said on stderr whenever the verification rests on the simulation root. */
   warning?: string;
 }
 
 export function verificationTrust(simulation: boolean): VerificationTrust {
   return simulation
-    ? { trustMode: "simulation", trustedRoot: SIMULATION_ROOT_CA_DER, warning: SIMULATION_TRUST_WARNING }
-    : { trustMode: "sgx" };
+    ? { options: SIMULATION_TRUST, warning: SIMULATION_TRUST_WARNING }
+    : { options: { trustMode: "sgx" } };
 }
 
 export interface EnclaveVerificationRequest {
@@ -64,8 +59,7 @@ export function verifyEnclave(request: EnclaveVerificationRequest): EnclaveVerif
     quote: request.quote,
     collateral: request.collateral,
     at: request.at,
-    trustMode: trust.trustMode,
-    ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+    ...trust.options,
   });
   const checks = expectedIdentityChecks(quoteReport, request.expected);
   if (request.certificatePem !== undefined) {
