@@ -317,7 +317,7 @@ class QuoteVerification {
     );
     checks.run(
       CHECKS.qeIdentityMatch,
-      [CHECKS.quoteFormat, CHECKS.qeIdentityFormat],
+      [CHECKS.quoteFormat, CHECKS.qeIdentitySignature],
       "the QE matches Intel's QE identity",
       () => {
         const identity = this.qeIdentity!.value;
@@ -362,9 +362,10 @@ class QuoteVerification {
   /** 8. The TCB levels of the platform (from the PCK certificate) and of the QE. */
   matchTcbLevels(): void {
     const { checks } = this;
+    // Levels are read only from collateral that verified: a forged TCB info states no status.
     checks.run(
       CHECKS.tcbLevel,
-      [CHECKS.tcbInfoFormat, CHECKS.pckCertificates],
+      [CHECKS.tcbInfoSignature, CHECKS.tcbInfoPlatform],
       "the platform's TCB level is listed",
       () => {
         this.platformLevel = matchTcbLevel(this.tcbInfo!.value, this.pckExtension!.tcb);

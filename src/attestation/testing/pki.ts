@@ -18,7 +18,13 @@ import {
   OID_SGX_TCB_PCESVN,
   OID_SGX_TYPE,
 } from "../pck.js";
-import { serializeQuote, serializeReportBody, type EnclaveReportBody, type Quote } from "../quote.js";
+import {
+  serializeQuote,
+  serializeReportBody,
+  type EnclaveReportBody,
+  type Quote,
+  type QuoteHeader,
+} from "../quote.js";
 import {
   bitString,
   bool,
@@ -210,6 +216,8 @@ export interface TestPlatformOptions {
   revokePck?: boolean;
   revokePckCa?: boolean;
   enclave?: Partial<EnclaveReportBody>;
+  /** Quote header fields to change (the quote is signed over them). */
+  header?: Partial<QuoteHeader>;
   tcbInfoVersion?: 2 | 3;
   /** FMSPC the TCB info claims (default: the PCK certificate's). */
   tcbInfoFmspc?: string;
@@ -417,6 +425,7 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
       pceSvn: 11,
       qeVendorId: Buffer.from("939a7233f79c4ca9940a0db3957f0607", "hex"),
       userData: new Uint8Array(20),
+      ...options.header,
     },
     reportBody: reportBody(options.enclave),
     signatureData: {
