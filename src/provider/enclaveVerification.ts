@@ -37,6 +37,8 @@ export interface EnclaveVerificationRequest {
   collateral: Collateral;
   /** The RA-TLS certificate the quote came in, when it did. */
   certificatePem?: string;
+  /** Checks of where that certificate came from, listed first (e.g. that it is the evidence's). */
+  certificateChecks?: VerificationCheck[];
   /** MRENCLAVE and MRSIGNER to require (64 hex digits each); an absent one is not checked. */
   expected: { mrEnclave?: string | undefined; mrSigner?: string | undefined };
   /** Further checks of the deployment, after the others. */
@@ -61,7 +63,10 @@ export function verifyEnclave(request: EnclaveVerificationRequest): EnclaveVerif
     at: request.at,
     ...trust.options,
   });
-  const checks = expectedIdentityChecks(quoteReport, request.expected);
+  const checks = [
+    ...(request.certificateChecks ?? []),
+    ...expectedIdentityChecks(quoteReport, request.expected),
+  ];
   if (request.certificatePem !== undefined) {
     checks.push(
       checkReportDataBinding(request.certificatePem, request.quote),
