@@ -13,7 +13,8 @@ describe("advisory IDs", () => {
 
 describe("the allowed advisories file", () => {
   it("takes IDs separated by newlines, commas or spaces, with # comments, each once", () => {
-    const text = "# accepted after review\nINTEL-SA-00615, intel-sa-00657\n\n  INTEL-SA-00615 INTEL-SA-00767 # MMIO\r\n";
+    const text =
+      "# accepted after review\nINTEL-SA-00615, intel-sa-00657\n\n  INTEL-SA-00615 INTEL-SA-00767 # MMIO\r\n";
     expect(parseAdvisoryAllowlist(text, "allowed.txt")).toEqual([
       "INTEL-SA-00615",
       "INTEL-SA-00657",
