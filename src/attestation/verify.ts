@@ -72,21 +72,21 @@ function maskedEqual(value: Uint8Array, mask: Uint8Array, expected: Uint8Array):
 
 /** One verification: the checks run in order, each recording what later ones need. */
 class QuoteVerification {
-  readonly checks = new Checks();
-  readonly validity: ValidityLog;
-  quote: Quote | undefined;
+  private readonly checks = new Checks();
+  private readonly validity: ValidityLog;
+  private quote: Quote | undefined;
   private signedBytes: Uint8Array | undefined;
   private qeReportBytes: Uint8Array | undefined;
   private pckChain: ParsedCertificate[] | undefined;
-  leaf: ParsedCertificate | undefined;
+  private leaf: ParsedCertificate | undefined;
   private pckCa: ParsedCertificate | undefined;
-  pckExtension: PckExtension | undefined;
+  private pckExtension: PckExtension | undefined;
   private rootCrl: ParsedCrl | undefined;
   private pckCrl: ParsedCrl | undefined;
-  tcbInfo: ParsedSigned<TcbInfo> | undefined;
+  private tcbInfo: ParsedSigned<TcbInfo> | undefined;
   private qeIdentity: ParsedSigned<EnclaveIdentity> | undefined;
-  platformLevel: TcbLevel | undefined;
-  qeLevel: QeTcbLevelMatch | undefined;
+  private platformLevel: TcbLevel | undefined;
+  private qeLevel: QeTcbLevelMatch | undefined;
 
   constructor(
     private readonly trust: Trust,
