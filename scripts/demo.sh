@@ -87,11 +87,11 @@ step "[code provider] Scaffolding the app $app"
 (cd "$provider" && msehome scaffold "$app")
 
 step "[code provider] Testing it locally, without an enclave (test-dev)"
-(cd "$provider" && msehome test-dev --project "$app" \
+(cd "$provider" && msehome test-dev --project "$app" --simulation \
   --secrets "$app/secrets.json" --sealed-secrets "$app/secrets_to_seal.json")
 
-step "[code provider] Packaging it"
-(cd "$provider" && msehome package --project "$app" --output package)
+step "[code provider] Packaging it on the simulation-only base image (no SGX hardware here)"
+(cd "$provider" && msehome package --project "$app" --output package --simulation)
 package_file="$(ls "$provider"/package/package_"$app"_*.tar)"
 
 step "Exchange: code provider → SGX operator: $(basename "$package_file")"

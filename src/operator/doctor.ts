@@ -40,7 +40,11 @@ async function hardwareChecks(request: DoctorRequest, now: Date): Promise<HostCh
   const [platform, pccs] = await Promise.all([
     checkSgxHost(sgxHostPaths(request.root)),
     (async () => {
-      const { client, check } = await resolvePccsClient(request, INTEL_PCCS_TRUST);
+      const source = {
+        ...request,
+        qcnlConfigPath: request.qcnlConfigPath ?? sgxHostPaths(request.root).qcnlConfig,
+      };
+      const { client, check } = await resolvePccsClient(source, INTEL_PCCS_TRUST);
       if (!client) return [check!];
       const root = await checkPccsRoot(client, INTEL_PCCS_TRUST);
       return root.crl ? [root.check, await checkPccsCollateralCurrent(client, root.crl, now)] : [root.check];
@@ -69,7 +73,11 @@ export async function runDoctor(request: DoctorRequest = {}): Promise<DoctorRepo
   ]);
   const [image, disk] = await Promise.all([
     checkBaseImage(docker.engine, request.simulation ? "simulation" : "sgx"),
-    checkFreeDisk(docker.engine, request.workDir ?? process.cwd(), request.minFreeDiskBytes ?? MIN_FREE_DISK_BYTES),
+    checkFreeDisk(
+      docker.engine,
+      request.workDir ?? process.cwd(),
+      request.minFreeDiskBytes ?? MIN_FREE_DISK_BYTES,
+    ),
   ]);
   const checks = [...platform, docker.check, image, disk];
   return {

@@ -25,7 +25,10 @@ export async function checkDockerEngine(
   try {
     const engine = await connect();
     const { version, apiVersion } = await engine.version();
-    return { check: passed(id, title, `Docker Engine ${version} (API ${apiVersion}) at ${engine.address}`), engine };
+    return {
+      check: passed(id, title, `Docker Engine ${version} (API ${apiVersion}) at ${engine.address}`),
+      engine,
+    };
   } catch (error) {
     const detail =
       error instanceof DockerUnavailableError
@@ -126,7 +129,12 @@ export async function checkFreeDisk(
   const summary = found.map((place) => `${gib(place.free)} free in ${place.path} (${place.what})`).join(", ");
   const short = found.filter((place) => place.free < minBytes);
   if (found.length === 0) {
-    return failed(id, title, `cannot read the free space of ${workDir}`, "run msehome doctor from the directory spawn writes to");
+    return failed(
+      id,
+      title,
+      `cannot read the free space of ${workDir}`,
+      "run msehome doctor from the directory spawn writes to",
+    );
   }
   if (short.length > 0) {
     return failed(

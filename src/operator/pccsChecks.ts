@@ -60,7 +60,8 @@ export async function checkPccsRoot(
   try {
     text = await client.rootCaCrl();
   } catch (error) {
-    const detail = error instanceof PccsError ? error.message : `${client.baseUrl}: ${(error as Error).message}`;
+    const detail =
+      error instanceof PccsError ? error.message : `${client.baseUrl}: ${(error as Error).message}`;
     return { check: failed(ID, TITLE, detail, transportFix(error, trust)) };
   }
   const crl = parseCrl(text, "root CA CRL");
@@ -100,7 +101,9 @@ export async function checkPccsCollateralCurrent(
   }
   try {
     const { qeIdentity } = await client.qeIdentity();
-    const identity = parseEnclaveIdentity(parseSignedJson(qeIdentity, "enclaveIdentity", "QE identity").value);
+    const identity = parseEnclaveIdentity(
+      parseSignedJson(qeIdentity, "enclaveIdentity", "QE identity").value,
+    );
     if (identity.nextUpdate < now) {
       stale.push(`the QE identity expired on ${identity.nextUpdate.toISOString()}`);
     }

@@ -46,7 +46,12 @@ async function cpuFlags(cpuinfo: string): Promise<Set<string>> {
   const text = await readFile(cpuinfo, "utf8");
   const line = text.split("\n").find((entry) => /^flags\s*:/.test(entry));
   if (!line) throw new Error(`${cpuinfo} has no "flags" line`);
-  return new Set(line.slice(line.indexOf(":") + 1).trim().split(/\s+/));
+  return new Set(
+    line
+      .slice(line.indexOf(":") + 1)
+      .trim()
+      .split(/\s+/),
+  );
 }
 
 export async function checkCpu(paths: SgxHostPaths): Promise<HostCheck[]> {
@@ -155,7 +160,9 @@ function connects(socket: string): Promise<void> {
     const connection = createConnection({ path: socket });
     const timer = setTimeout(() => {
       connection.destroy();
-      reject(Object.assign(new Error(`no connection within ${AESMD_TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" }));
+      reject(
+        Object.assign(new Error(`no connection within ${AESMD_TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" }),
+      );
     }, AESMD_TIMEOUT_MS);
     connection.once("connect", () => {
       clearTimeout(timer);

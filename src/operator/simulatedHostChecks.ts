@@ -23,12 +23,18 @@ export async function checkSimulatedPlatform(
     const platform = await probe.load(dir);
     const fmspc = Buffer.from(platform.fmspc).toString("hex").toUpperCase();
     return {
-      check: passed(id, title, `${dir} holds a simulated platform (TCB state ${platform.tcbState}, FMSPC ${fmspc})`),
+      check: passed(
+        id,
+        title,
+        `${dir} holds a simulated platform (TCB state ${platform.tcbState}, FMSPC ${fmspc})`,
+      ),
       fmspc,
     };
   } catch (error) {
     // The loader's sentence may already say how to create one; the fix says it once.
     const detail = (error as Error).message.split("; ")[0]!;
-    return { check: failed(id, title, detail, `create it, or reset a broken one: msehome sim init --dir ${dir}`) };
+    return {
+      check: failed(id, title, detail, `create it, or reset a broken one: msehome sim init --dir ${dir}`),
+    };
   }
 }

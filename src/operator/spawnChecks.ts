@@ -124,11 +124,18 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
         );
   if (blockingFailures(checks).length > 0) throw refuse(blockingFailures(checks));
 
-  const pccs = await pccsClientFor(request);
+  // On hardware, the PCCS defaults to the host's QCNL file, which the checks above just read.
+  const pccs = await pccsClientFor(
+    simulation || request.qcnlConfigPath !== undefined
+      ? request
+      : { ...request, qcnlConfigPath: sgxHostPaths(request.hostRoot).qcnlConfig },
+  );
   const trust = simulation?.pccsTrust ?? INTEL_PCCS_TRUST;
   const root = await checkPccsRoot(pccs, trust);
   const served =
-    simulation && root.crl && fmspc ? [await checkPccsServesPlatform(pccs, fmspc, simulation.platformDir)] : [];
+    simulation && root.crl && fmspc
+      ? [await checkPccsServesPlatform(pccs, fmspc, simulation.platformDir)]
+      : [];
   const failures = blockingFailures([root.check, ...served]);
   if (failures.length > 0) throw refuse(failures);
   return pccs;

@@ -159,9 +159,9 @@ describeDocker("SGX operator commands (simulation)", () => {
       expect(errorOf(await runCli(size), 2)).toMatch(/invalid --size 3000: it is not a power of two/);
       const hardware = spawnArgs(name, app, output, port)
         .slice(0, 15)
-        .map((arg) => (arg === "2048" ? "512" : arg));
+        .map((arg) => (arg === "2048" ? "1024" : arg));
       expect(errorOf(await runCli(hardware), 2)).toMatch(
-        /invalid --size 512: an SGX enclave needs at least 1024 MB/,
+        /invalid --size 1024: an SGX enclave for a Node app needs at least 2048 MB \(Node expects about 1\.7 GB of heap when it starts\)/,
       );
       const unreachable = await runCli(spawnArgs(name, app, output, port), {
         env: { DOCKER_HOST: "tcp://127.0.0.1:1" },
