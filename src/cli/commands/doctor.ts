@@ -66,7 +66,7 @@ export function registerDoctor(program: Command): void {
     if (!report.ready) {
       const titles = blocking.map((check) => `"${check.title}"`);
       throw new Error(
-        `this machine cannot spawn enclaves ${where} yet: ${titles.join(", ")} failed; each fix is on its check's line${ctx.json ? " (fix)" : " above"}`,
+        `this machine cannot spawn enclaves ${where} yet: ${titles.join(", ")} failed; ${ctx.json ? "each check's fix is in the report" : "each fix is on its check's line above"}`,
       );
     }
   });
