@@ -29,16 +29,23 @@ export function failed(
   return { id, title, ok: false, detail, fix, neededBySpawn };
 }
 
-/** Checks spawn needs failed; exit code 1 (the machine, not the command line, is wrong). */
+/**
+ * Checks spawn needs failed; exit code 1 (the machine, not the command line, is wrong). One failure
+ * comes with its fix; several are listed, and doctor prints the fix of each.
+ */
 export class HostNotReadyError extends Error {
   constructor(
     readonly failures: readonly HostCheck[],
     what: string,
-    advice: string,
+    doctor: string,
+    advice?: string,
   ) {
-    super(
-      `${what}: ${failures.map((check) => `${check.detail} (fix: ${check.fix ?? "see msehome doctor"})`).join("; ")}; ${advice}`,
-    );
+    const [only] = failures;
+    const found =
+      failures.length === 1 && only!.fix
+        ? `${only!.detail} (fix: ${only!.fix})`
+        : `${failures.map((check) => check.detail).join("; ")}; ${doctor} prints the fix of each`;
+    super(`${what}: ${found}${advice ? `; ${advice}` : ""}`);
     this.name = "HostNotReadyError";
   }
 }

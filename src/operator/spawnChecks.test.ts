@@ -186,9 +186,17 @@ describe("host", () => {
       /^this machine is not ready to run SGX enclaves: there is no aesmd socket at .*var\/run\/aesmd\/aesm\.socket \(fix: install Intel's AESM service/,
     );
     expect(error.message).toMatch(
-      /msehome doctor checks the whole host; without SGX hardware, spawn with --simulation$/,
+      /sudo systemctl enable --now aesmd\); without SGX hardware, spawn with --simulation$/,
     );
     expect((error as { exitCode?: number }).exitCode).toBeUndefined();
+  });
+
+  it("lists several failures and leaves their fixes to doctor", async () => {
+    const host = await fakeSgxHost(path.join(dir, "bare"), { devices: false, aesmd: false });
+    const error = await refusal(checkSpawnHost({ hostRoot: host.root, pccsUrl: intelPccsUrl }));
+    expect(error.message).toBe(
+      `this machine is not ready to run SGX enclaves: ${path.join(host.root, "dev/sgx_enclave")} does not exist; ${path.join(host.root, "dev/sgx_provision")} does not exist; there is no aesmd socket at ${host.aesmdSocket}; msehome doctor prints the fix of each; without SGX hardware, spawn with --simulation`,
+    );
   });
 
   it("refuses a simulated PCCS on SGX hardware, naming the root it signs with", async () => {
@@ -225,7 +233,7 @@ describe("host", () => {
         }),
       );
       expect(missing.message).toBe(
-        `the simulated SGX platform is not ready: no simulated SGX platform at ${path.join(dir, "none")} (fix: create it, or reset a broken one: msehome sim init --dir ${path.join(dir, "none")}); msehome doctor --simulation checks it all`,
+        `the simulated SGX platform is not ready: no simulated SGX platform at ${path.join(dir, "none")} (fix: create it, or reset a broken one: msehome sim init --dir ${path.join(dir, "none")})`,
       );
     } finally {
       await serving.close();

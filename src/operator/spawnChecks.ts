@@ -115,12 +115,13 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
       ? new HostNotReadyError(
           failures,
           "the simulated SGX platform is not ready",
-          "msehome doctor --simulation checks it all",
+          "msehome doctor --simulation",
         )
       : new HostNotReadyError(
           failures,
           "this machine is not ready to run SGX enclaves",
-          "msehome doctor checks the whole host; without SGX hardware, spawn with --simulation",
+          "msehome doctor",
+          "without SGX hardware, spawn with --simulation",
         );
   if (blockingFailures(checks).length > 0) throw refuse(blockingFailures(checks));
 
