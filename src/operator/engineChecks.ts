@@ -123,8 +123,8 @@ export async function checkFreeDisk(
       same.what += ` and ${place.what}`;
       continue;
     }
-    const fs = await statfs(place.path);
-    found.push({ ...place, free: fs.bavail * fs.bsize, device });
+    const fs = await statfs(place.path).catch(() => undefined);
+    if (fs) found.push({ ...place, free: fs.bavail * fs.bsize, device });
   }
   const summary = found.map((place) => `${gib(place.free)} free in ${place.path} (${place.what})`).join(", ");
   const short = found.filter((place) => place.free < minBytes);
