@@ -12,6 +12,7 @@ import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { AppMode } from "../docker/appLabels.js";
+import { isSimulationOnlyImage, SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
 import { extractPackage, extractPackageTests } from "../package/packageReader.js";
@@ -21,7 +22,6 @@ import type { AppProbe } from "./appState.js";
 import { OperatorInputError } from "./errors.js";
 import { gatherEvidence, writeEvidence } from "./evidence.js";
 import type { PccsSource } from "./pccsSource.js";
-import { isSimulationOnlyImage, SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 import type { SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 import {
   checkNameFree,

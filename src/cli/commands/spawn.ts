@@ -6,8 +6,8 @@ import type { SpawnRequest } from "../../operator/spawn.js";
 import { withAppProgress } from "../appProgress.js";
 import { UsageError } from "../errors.js";
 import { handleInterrupts } from "../interrupt.js";
-import { simulatedPlatformProbe } from "../simulatedPlatform.js";
 import { contextOf, printResult, warn } from "../output.js";
+import { simulatedPlatformProbe } from "../simulatedPlatform.js";
 import {
   addPccsOptions,
   parseDays,
