@@ -61,6 +61,7 @@ export class ParsedCertificate {
   private subjectCn: string | undefined;
   private issuerCn: string | undefined;
   private subjectDn: DistinguishedName | undefined;
+  private keyId: Uint8Array | null | undefined;
   private ca: boolean | undefined;
   private readonly keyUsage = new Map<number, boolean>();
 
@@ -94,13 +95,16 @@ export class ParsedCertificate {
 
   /** subjectKeyIdentifier (2.5.29.14), which CRLs name their issuer by. */
   get subjectKeyIdentifier(): Uint8Array | undefined {
-    const ext = this.fields.extensions.get("2.5.29.14");
-    return ext
-      ? valueOf(
-          ext.value,
-          expectTag(readRoot(ext.value, "subjectKeyIdentifier"), TAG_OCTET_STRING, "subjectKeyIdentifier"),
-        )
-      : undefined;
+    if (this.keyId === undefined) {
+      const ext = this.fields.extensions.get("2.5.29.14");
+      this.keyId = ext
+        ? valueOf(
+            ext.value,
+            expectTag(readRoot(ext.value, "subjectKeyIdentifier"), TAG_OCTET_STRING, "subjectKeyIdentifier"),
+          )
+        : null;
+    }
+    return this.keyId ?? undefined;
   }
 
   get issuerCommonName(): string {

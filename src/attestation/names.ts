@@ -66,10 +66,14 @@ export function formatName(name: DistinguishedName): string {
 
 /** The same attributes with the same values, in any order. */
 export function sameName(a: DistinguishedName, b: DistinguishedName): boolean {
+  if (a.length !== b.length) return false;
+  // Names are almost always written in the same order: compare in place before sorting.
+  if (a.every((attribute, i) => attribute.type === b[i]!.type && attribute.value === b[i]!.value))
+    return true;
   const key = (name: DistinguishedName): string =>
     name
       .map((attribute) => `${attribute.type}=${attribute.value}`)
       .sort()
       .join("\n");
-  return a.length === b.length && key(a) === key(b);
+  return key(a) === key(b);
 }

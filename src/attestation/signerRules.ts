@@ -75,8 +75,8 @@ export function pckCrlIssuerChainFailure(
     return `${describeCert(ca)} is not issued and signed by ${rootName(trust.mode)} (Intel QVL: SGX_CA_CERT_INVALID)`;
   }
   if (
-    !sameName(ca.subjectName, quotePckCa.subjectName) ||
-    !bytesEqual(ca.fields.spki, quotePckCa.fields.spki)
+    !ca.isSameAs(quotePckCa) &&
+    (!sameName(ca.subjectName, quotePckCa.subjectName) || !bytesEqual(ca.fields.spki, quotePckCa.fields.spki))
   ) {
     return `the PCK CRL issuer chain names ${describeCert(ca)}, not the quote's PCK CA ${describeCert(quotePckCa)} (another name or key)`;
   }
