@@ -5,12 +5,11 @@
 // platform's collateral), both ratios, and the part of a cold verification that is OpenSSL's
 // signature work, which bounds how fast a cold verification can be.
 import { createRequire } from "node:module";
-import { crlDerFromText } from "../src/attestation/pem.js";
-import { parseSignedJson } from "../src/attestation/signedJson.js";
 import { clearAttestationCaches } from "../src/attestation/cache.js";
 import { p256PublicKey, parseCertificate, verifySignature } from "../src/attestation/certificate.js";
 import { certificatesFromPem } from "../src/attestation/pem.js";
 import { verifyQuote } from "../src/attestation/verify.js";
+import { dcapQvlCollateral } from "../src/attestation/testing/dcapQvlCollateral.js";
 import { VECTOR_AT, vectorEvidence } from "../src/attestation/testing/msehomeEvidence.js";
 
 const require = createRequire(import.meta.url);
@@ -24,19 +23,7 @@ const nowSecs = Math.floor(VECTOR_AT.getTime() / 1000);
 
 // @phala/dcap-qvl wants the signed JSON split from its signature and the CRLs as DER; this
 // conversion is done once, outside the timings (it favours the reference, not us).
-const tcb = parseSignedJson(collateral.tcb_info, "tcbInfo", "TCB info");
-const qe = parseSignedJson(collateral.qe_identity, "enclaveIdentity", "QE identity");
-const phalaCollateral = {
-  pck_crl_issuer_chain: collateral.pck_crl_issuer_chain,
-  root_ca_crl: Buffer.from(crlDerFromText(collateral.root_ca_crl, "root CA CRL")),
-  pck_crl: Buffer.from(crlDerFromText(collateral.pck_crl, "PCK CRL")),
-  tcb_info_issuer_chain: collateral.tcb_info_issuer_chain,
-  tcb_info: tcb.signedText,
-  tcb_info_signature: Buffer.from(tcb.signature),
-  qe_identity_issuer_chain: collateral.qe_identity_issuer_chain,
-  qe_identity: qe.signedText,
-  qe_identity_signature: Buffer.from(qe.signature),
-};
+const phalaCollateral = dcapQvlCollateral(collateral);
 
 const ours = () => verifyQuote({ quote, collateral, at: VECTOR_AT });
 const oursCold = () => {

@@ -3,17 +3,9 @@
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
 import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { certificateFields, keyUsageAllows, type CertificateFields } from "./certificateFields.js";
-import {
-  children,
-  decodeOid,
-  expectTag,
-  readRoot,
-  TAG_BOOLEAN,
-  TAG_OID,
-  TAG_SEQUENCE,
-  valueOf,
-} from "./der.js";
+import { children, expectTag, readRoot, TAG_BOOLEAN, TAG_OCTET_STRING, valueOf } from "./der.js";
 import { AttestationFormatError } from "./errors.js";
+import { commonName, nameAttributes, type DistinguishedName } from "./names.js";
 import { parseSgxExtensionValue, OID_SGX_EXTENSION, type PckExtension } from "./pck.js";
 import { bytesEqual } from "./bytes.js";
 import { INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_SHA256 } from "./roots.js";
@@ -61,20 +53,6 @@ export function p256PointFromSpki(spki: Uint8Array): Uint8Array {
   return Uint8Array.from([4, ...Buffer.from(jwk.x, "base64url"), ...Buffer.from(jwk.y, "base64url")]);
 }
 
-/** The first CommonName (2.5.4.3) of a DER Name, or "" when it has none. */
-export function commonName(name: Uint8Array): string {
-  const root = readRoot(name, "name");
-  for (const rdn of children(name, root, "name")) {
-    for (const attribute of children(name, rdn, "name")) {
-      const [type, value] = children(name, expectTag(attribute, TAG_SEQUENCE, "name"), "name");
-      if (value && decodeOid(valueOf(name, expectTag(type, TAG_OID, "name"))) === "2.5.4.3") {
-        return Buffer.from(valueOf(name, value)).toString("utf8");
-      }
-    }
-  }
-  return "";
-}
-
 export class ParsedCertificate {
   readonly fields: CertificateFields;
   private key: KeyObject | undefined;
@@ -82,6 +60,8 @@ export class ParsedCertificate {
   private fingerprintHex: string | undefined;
   private subjectCn: string | undefined;
   private issuerCn: string | undefined;
+  private subjectDn: DistinguishedName | undefined;
+  private keyId: Uint8Array | null | undefined;
   private ca: boolean | undefined;
   private readonly keyUsage = new Map<number, boolean>();
 
@@ -107,6 +87,26 @@ export class ParsedCertificate {
     return this.subjectCn;
   }
 
+  /** The subject's attributes, compared as Intel's QVL compares names. */
+  get subjectName(): DistinguishedName {
+    this.subjectDn ??= nameAttributes(this.fields.subject);
+    return this.subjectDn;
+  }
+
+  /** subjectKeyIdentifier (2.5.29.14), which CRLs name their issuer by. */
+  get subjectKeyIdentifier(): Uint8Array | undefined {
+    if (this.keyId === undefined) {
+      const ext = this.fields.extensions.get("2.5.29.14");
+      this.keyId = ext
+        ? valueOf(
+            ext.value,
+            expectTag(readRoot(ext.value, "subjectKeyIdentifier"), TAG_OCTET_STRING, "subjectKeyIdentifier"),
+          )
+        : null;
+    }
+    return this.keyId ?? undefined;
+  }
+
   get issuerCommonName(): string {
     this.issuerCn ??= commonName(this.fields.issuer);
     return this.issuerCn;
@@ -125,8 +125,8 @@ export class ParsedCertificate {
     return this.ca;
   }
 
-  /** May this certificate sign certificates (bit 5) or CRLs (bit 6)? Absent keyUsage allows. */
-  mayUseKeyFor(bit: 5 | 6): boolean {
+  /** May this key make signatures (bit 0), sign certificates (bit 5) or CRLs (bit 6)? Absent keyUsage allows. */
+  mayUseKeyFor(bit: 0 | 5 | 6): boolean {
     let allowed = this.keyUsage.get(bit);
     if (allowed === undefined) {
       allowed = keyUsageAllows(this.fields, bit) !== false;

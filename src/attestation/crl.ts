@@ -1,20 +1,25 @@
 // A parsed X.509 CRL (RFC 5280 CertificateList): issuer, thisUpdate/nextUpdate, revoked serials,
-// and "is it signed by that CA" (memoised per issuer).
+// the CRL number and authority key identifier Intel's profile requires, and "is it signed by that
+// CA" (memoised per issuer).
 import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { algorithmOid, bitStringBytes, ecdsaHashOf } from "./certificateFields.js";
 import { verifySignature, type ParsedCertificate } from "./certificate.js";
 import {
   children,
+  decodeOid,
   decodeTime,
   expectTag,
   integerHex,
   readRoot,
   TAG_GENERALIZED_TIME,
   TAG_INTEGER,
+  TAG_OCTET_STRING,
+  TAG_OID,
   TAG_SEQUENCE,
   TAG_UTC_TIME,
   valueOf,
   whole,
+  type DerElement,
 } from "./der.js";
 import { bytesEqual } from "./bytes.js";
 import { crlDerFromText } from "./pem.js";
@@ -27,6 +32,10 @@ export class ParsedCrl {
   /** INTEGER contents of each revoked serial without leading zero bytes (views into `der`). */
   private readonly revoked: Uint8Array[];
   private revokedHex: ReadonlySet<string> | undefined;
+  /** cRLNumber (2.5.29.20) as lowercase hex, when present and a non-negative INTEGER. */
+  readonly crlNumber: string | undefined;
+  /** keyIdentifier of authorityKeyIdentifier (2.5.29.35), when present. */
+  readonly authorityKeyIdentifier: Uint8Array | undefined;
   private readonly signatureHash: string | undefined;
   private readonly signature: Uint8Array;
 
@@ -55,8 +64,12 @@ export class ParsedCrl {
           withoutLeadingZeros(valueOf(der, expectTag(serial, TAG_INTEGER, `${what} entry serial`))),
         );
       }
+      i++;
     }
     this.revoked = revoked;
+    const extensions = crlExtensions(der, parts[i], what);
+    this.crlNumber = crlNumberOf(extensions.get(OID_CRL_NUMBER));
+    this.authorityKeyIdentifier = keyIdentifierOf(extensions.get(OID_AUTHORITY_KEY_IDENTIFIER));
     this.tbs = whole(der, tbsElement!);
     this.signatureHash = ecdsaHashOf(algorithmOid(der, sigAlg!, `${what} signature algorithm`));
     this.signature = bitStringBytes(der, sigValue!, `${what} signature`);
@@ -88,6 +101,48 @@ export class ParsedCrl {
         verifySignature(this.signatureHash, this.tbs, issuer.publicKey, this.signature),
     );
   }
+}
+
+const OID_CRL_NUMBER = "2.5.29.20";
+const OID_AUTHORITY_KEY_IDENTIFIER = "2.5.29.35";
+const TAG_CRL_EXTENSIONS = 0xa0;
+const TAG_KEY_IDENTIFIER = 0x80;
+
+/** extnValue contents of each CRL extension, by OID. */
+function crlExtensions(
+  der: Uint8Array,
+  element: DerElement | undefined,
+  what: string,
+): Map<string, Uint8Array> {
+  const extensions = new Map<string, Uint8Array>();
+  if (!element || element.tag !== TAG_CRL_EXTENSIONS) return extensions;
+  const [list] = children(der, element, what);
+  for (const extension of children(der, expectTag(list, TAG_SEQUENCE, `${what} extensions`), what)) {
+    const fields = children(der, expectTag(extension, TAG_SEQUENCE, `${what} extension`), what);
+    const oid = decodeOid(valueOf(der, expectTag(fields[0], TAG_OID, `${what} extension`)));
+    const value = expectTag(fields[fields.length - 1], TAG_OCTET_STRING, `${what} extension ${oid}`);
+    extensions.set(oid, valueOf(der, value));
+  }
+  return extensions;
+}
+
+function crlNumberOf(value: Uint8Array | undefined): string | undefined {
+  if (!value) return undefined;
+  const root = readRoot(value, "CRL number");
+  const number = valueOf(value, root);
+  if (root.tag !== TAG_INTEGER || number.length === 0 || (number[0]! & 0x80) !== 0) return undefined;
+  return integerHex(number);
+}
+
+function keyIdentifierOf(value: Uint8Array | undefined): Uint8Array | undefined {
+  if (!value) return undefined;
+  const aki = readRoot(value, "authority key identifier");
+  const keyIdentifier = children(
+    value,
+    expectTag(aki, TAG_SEQUENCE, "authority key identifier"),
+    "authority key identifier",
+  ).find((part) => part.tag === TAG_KEY_IDENTIFIER);
+  return keyIdentifier ? valueOf(value, keyIdentifier) : undefined;
 }
 
 function withoutLeadingZeros(integer: Uint8Array): Uint8Array {

@@ -1,11 +1,27 @@
 // Intel enclave identity v2 (the QE identity PCCS serves): which MRSIGNER, ISVPRODID, MISCSELECT
 // and ATTRIBUTES (under masks) the quoting enclave must have, and the TCB status of each ISVSVN.
+// As in Intel's QVL, a level with a status outside the enclave identity's set makes the whole
+// identity invalid.
 import { JsonFields } from "./jsonFields.js";
+
+/** The statuses an enclave identity level may have (Intel QVL's enclave identity TcbStatus). */
+export const ENCLAVE_IDENTITY_STATUSES = [
+  "UpToDate",
+  "ConfigurationNeeded",
+  "OutOfDate",
+  "OutOfDateConfigurationNeeded",
+  "Revoked",
+] as const;
+export type EnclaveIdentityStatus = (typeof ENCLAVE_IDENTITY_STATUSES)[number];
+
+function isEnclaveIdentityStatus(value: string): value is EnclaveIdentityStatus {
+  return (ENCLAVE_IDENTITY_STATUSES as readonly string[]).includes(value);
+}
 
 export interface EnclaveIdentityTcbLevel {
   isvSvn: number;
   tcbDate: string;
-  tcbStatus: string;
+  tcbStatus: EnclaveIdentityStatus;
   advisoryIds: string[];
 }
 
@@ -21,6 +37,7 @@ export interface EnclaveIdentity {
   attributesMask: Uint8Array; // 16
   mrsigner: Uint8Array; // 32
   isvProdId: number;
+  /** In the order served: Intel's QVL takes the first level at or below the QE's ISVSVN. */
   tcbLevels: EnclaveIdentityTcbLevel[];
 }
 
@@ -56,10 +73,14 @@ export function parseEnclaveIdentity(value: unknown): EnclaveIdentity {
         const path = `tcbLevels[${i}]`;
         const level = fields.object(item, path);
         const tcb = fields.object(level.tcb, `${path}.tcb`);
+        const status = fields.string(level.tcbStatus, `${path}.tcbStatus`);
+        if (!isEnclaveIdentityStatus(status)) {
+          return fields.fail(`${path}.tcbStatus`, `one of ${ENCLAVE_IDENTITY_STATUSES.join(", ")}`, status);
+        }
         return {
           isvSvn: fields.integer(tcb.isvsvn, `${path}.tcb.isvsvn`, 0, 0xffff),
           tcbDate: fields.isoDateText(level.tcbDate, `${path}.tcbDate`),
-          tcbStatus: fields.string(level.tcbStatus, `${path}.tcbStatus`),
+          tcbStatus: status,
           advisoryIds: fields.optionalStrings(level.advisoryIDs, `${path}.advisoryIDs`),
         };
       }),

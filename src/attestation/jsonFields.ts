@@ -17,6 +17,11 @@ export class JsonFields {
     throw new AttestationFormatError(`${this.what}: ${path} must be ${expected} (${found})`);
   }
 
+  /** A rule across fields: "<what>: <path> <why>". */
+  invalid(path: string, why: string): never {
+    throw new AttestationFormatError(`${this.what}: ${path} ${why}`);
+  }
+
   object(value: unknown, path: string): JsonObject {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return this.fail(path, "an object", value);

@@ -1,8 +1,9 @@
 // The acceptance policy on top of a verification report: strict by default (every check passed,
 // TCB UpToDate, collateral current, no debug enclave), relaxed only by explicit allowances.
-// Revoked is never accepted.
+// Revoked is never accepted. With an advisory allowlist, a status its flag allows is accepted only
+// when every advisory of the verdict is listed.
 import { VerificationError } from "./errors.js";
-import type { VerificationCheck, VerificationReport } from "./verify.js";
+import type { VerificationCheck, VerificationReport } from "./verificationReport.js";
 
 export interface Policy {
   allowOutdatedTcb?: boolean;
@@ -10,10 +11,15 @@ export interface Policy {
   allowConfigurationNeeded?: boolean;
   allowExpiredCollateral?: boolean;
   allowDebug?: boolean;
+  /** When given, the only advisory IDs a non-UpToDate status may carry (as Intel spells them). */
+  allowedAdvisories?: readonly string[];
 }
 
 export interface PolicyReason {
-  /** The check or policy rule that refused: a check name, "tcb.status", "collateral.expiry", "enclave.debug". */
+  /**
+   * The check or policy rule that refused: a check name, "tcb.status", "tcb.advisories",
+   * "collateral.expiry", "enclave.debug".
+   */
   check: string;
   message: string;
 }
@@ -44,6 +50,17 @@ function tcbStatusAllowance(status: string, policy: Policy): { allowed: boolean;
   return { allowed: required.every((r) => r.ok), flags: required.filter((r) => !r.ok).map((r) => r.flag) };
 }
 
+/** The verdict's advisories missing from the allowlist, each said with where it comes from. */
+function unlistedAdvisories(report: VerificationReport, allowed: readonly string[]): string[] {
+  const { platform, qe } = report.tcb.advisories;
+  return report.tcb.advisoryIds
+    .filter((id) => !allowed.includes(id))
+    .map((id) => {
+      const from = [platform.includes(id) ? "platform" : "", qe.includes(id) ? "QE" : ""].filter(Boolean);
+      return `${id} (${from.join(" and ")})`;
+    });
+}
+
 export function applyPolicy(report: VerificationReport, policy: Policy = {}): PolicyVerdict {
   const reasons: PolicyReason[] = [];
   for (const check of report.checks) {
@@ -66,6 +83,14 @@ export function applyPolicy(report: VerificationReport, policy: Policy = {}): Po
         check: "tcb.status",
         message: `the TCB status is ${status}${advisories}; accepting it needs ${flags.join(" and ") || "a newer platform"}`,
       });
+    } else if (status !== "UpToDate" && policy.allowedAdvisories !== undefined) {
+      const unlisted = unlistedAdvisories(report, policy.allowedAdvisories);
+      if (unlisted.length > 0) {
+        reasons.push({
+          check: "tcb.advisories",
+          message: `the TCB status is ${status} with advisories that are not allowed: ${unlisted.join(", ")}; accepting them needs --allow-advisory for each`,
+        });
+      }
     }
   }
   if (report.collateral.expired && policy.allowExpiredCollateral !== true) {

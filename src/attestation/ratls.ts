@@ -10,7 +10,7 @@ import { p256PointFromSpki } from "./certificate.js";
 import { AttestationFormatError } from "./errors.js";
 import { certificatesFromPem, toPem } from "./pem.js";
 import { parseQuote, type Quote } from "./quote.js";
-import type { VerificationCheck } from "./verify.js";
+import type { VerificationCheck } from "./verificationReport.js";
 
 export const OID_RATLS_QUOTE = "1.2.840.113741.1337.6";
 

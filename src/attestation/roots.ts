@@ -1,5 +1,6 @@
 // The trust anchor of Intel SGX DCAP attestation: the Intel SGX Root CA, pinned in the source.
 import { createHash } from "node:crypto";
+import { distinguishedName, type DistinguishedName } from "./names.js";
 import { certificatesFromPem } from "./pem.js";
 
 /** SHA-256 of the DER of the Intel SGX Root CA (CN=Intel SGX Root CA, valid 2018-05-21..2049-12-31). */
@@ -32,6 +33,14 @@ export const INTEL_SGX_ROOT_CA_DER: Uint8Array = certificatesFromPem(
 if (createHash("sha256").update(INTEL_SGX_ROOT_CA_DER).digest("hex") !== INTEL_SGX_ROOT_CA_SHA256) {
   throw new Error("the pinned Intel SGX Root CA does not match its SHA-256 fingerprint");
 }
+
+/**
+ * The subject of Intel's SGX TCB Signing certificate, the only certificate Intel's QVL accepts as
+ * signer of TCB info and QE identities (re-issued with new validity, the name and key stay).
+ */
+export const INTEL_SGX_TCB_SIGNING_NAME: DistinguishedName = distinguishedName(
+  "CN=Intel SGX TCB Signing, O=Intel Corporation, L=Santa Clara, ST=CA, C=US",
+);
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

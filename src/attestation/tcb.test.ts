@@ -87,9 +87,58 @@ describe("every TCB status path, end to end with signed constructed TCB info", (
     expect(applyPolicy(report, ALL_ALLOWED).reasons[0]!.check).toBe("tcb.level");
   });
 
-  it("refuses an unrecognised status of the matching level", () => {
-    const report = verifyPlatform(withPlatformStatus("Fine"));
-    expect(report.checks.find((c) => c.name === "tcb.level")!.reason).toMatch(/unrecognised status "Fine"/);
+  it("refuses the whole TCB info when any level has an unknown status, even one the platform does not match", () => {
+    const options = withPlatformStatus("OutOfDate");
+    options.tcbLevels!.push({ svn: 0, pceSvn: 0, status: "Fine" });
+    const report = verifyPlatform(options);
+    expect(report.checks.find((c) => c.name === "tcb_info.format")!.reason).toMatch(
+      /tcbLevels\[3\]\.tcbStatus must be one of UpToDate, .*Revoked \(got "Fine"\)/,
+    );
+    expect(report.checks.find((c) => c.name === "tcb.level")).toMatchObject({ ok: false, skipped: true });
+    expect(report.tcb.status).toBeNull();
+    expect(applyPolicy(report, ALL_ALLOWED).reasons[0]!.check).toBe("tcb_info.format");
+  });
+
+  it("refuses the whole TCB info when two levels have the same SVNs", () => {
+    const report = verifyPlatform({
+      tcbLevels: [
+        { svn: 5, pceSvn: 11, status: "UpToDate" },
+        { svn: 3, pceSvn: 11, status: "OutOfDate" },
+        { svn: 5, pceSvn: 11, status: "Revoked" },
+      ],
+    });
+    expect(report.checks.find((c) => c.name === "tcb_info.format")!.reason).toMatch(
+      /tcbLevels\[2\] repeats the component SVNs and PCESVN of tcbLevels\[0\]/,
+    );
+    expect(applyPolicy(report, ALL_ALLOWED).accepted).toBe(false);
+  });
+
+  it("matches levels in Intel's canonical order, not in the order the JSON lists them", () => {
+    const descending = [
+      { svn: 9, pceSvn: 13, status: "UpToDate" },
+      { svn: 3, pceSvn: 11, status: "OutOfDate", advisoryIds: ["INTEL-SA-00003"] },
+      { svn: 0, pceSvn: 0, status: "Revoked", advisoryIds: ["INTEL-SA-00004"] },
+    ];
+    const intel = verifyPlatform({ tcbLevels: descending });
+    const lowestFirst = verifyPlatform({ tcbLevels: [...descending].reverse() });
+    const shuffled = verifyPlatform({ tcbLevels: [descending[1]!, descending[2]!, descending[0]!] });
+    for (const report of [intel, lowestFirst, shuffled]) {
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.tcb.status).toBe("OutOfDate");
+      expect(report.tcb.advisoryIds).toEqual(["INTEL-SA-00003"]);
+    }
+  });
+
+  it("orders levels by the component SVNs as one sequence first, PCESVN second", () => {
+    const component = (first: number, second: number): number[] => [first, second, ...Array(14).fill(0)];
+    // The platform (all SVNs 5, PCESVN 11) is at or above both levels; the higher one wins.
+    const report = verifyPlatform({
+      tcbLevels: [
+        { svn: 0, components: component(2, 5), pceSvn: 11, status: "OutOfDate" },
+        { svn: 0, components: component(3, 0), pceSvn: 5, status: "SWHardeningNeeded" },
+      ],
+    });
+    expect(report.tcb.status).toBe("SWHardeningNeeded");
   });
 
   it("needs PCESVN too: a level with a higher PCESVN does not match", () => {
@@ -124,11 +173,40 @@ describe("QE TCB status and its convergence with the platform's", () => {
     expect(report.tcb.advisoryIds).toEqual(["INTEL-SA-00001", "INTEL-SA-00002", "INTEL-SA-00615"]);
   });
 
-  it("a QE below every level is Revoked, and so is the quote", () => {
+  it("a QE below every level is not supported by the QE identity: no status, a failed tcb.qe_level", () => {
     const report = verifyPlatform({ qeIsvSvn: 5, qeLevels });
+    expect(report.checks.find((c) => c.name === "tcb.qe_level")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/ISVSVN 5 is below every level of the QE identity.*TCB_NOT_SUPPORTED/),
+    });
+    expect(report.tcb.qeStatus).toBeNull();
+    expect(report.tcb.status).toBeNull();
+    expect(report.tcb.platformStatus).toBe("UpToDate");
+    const verdict = applyPolicy(report, ALL_ALLOWED);
+    expect(verdict.reasons.map((r) => r.check)).toEqual(["tcb.qe_level"]);
+  });
+
+  it("a QE on a Revoked level makes the quote Revoked", () => {
+    const report = verifyPlatform({ qeIsvSvn: 5, qeLevels: [...qeLevels, { isvSvn: 0, status: "Revoked" }] });
     expect(report.tcb.qeStatus).toBe("Revoked");
     expect(report.tcb.status).toBe("Revoked");
     expect(applyPolicy(report, ALL_ALLOWED).accepted).toBe(false);
+  });
+
+  it("refuses a QE identity with a status outside the enclave identity's set", () => {
+    const report = verifyPlatform({ qeLevels: [...qeLevels, { isvSvn: 1, status: "SWHardeningNeeded" }] });
+    expect(report.checks.find((c) => c.name === "qe_identity.format")!.reason).toMatch(
+      /tcbLevels\[2\]\.tcbStatus must be one of UpToDate, ConfigurationNeeded, OutOfDate, OutOfDateConfigurationNeeded, Revoked/,
+    );
+    expect(report.tcb.status).toBeNull();
+  });
+
+  it("says which advisories come from the platform's level and which from the QE's", () => {
+    const report = verifyPlatform(withPlatformStatus("ConfigurationNeeded", { qeIsvSvn: 7, qeLevels }));
+    expect(report.tcb.advisories).toEqual({
+      platform: ["INTEL-SA-00001", "INTEL-SA-00002"],
+      qe: ["INTEL-SA-00615"],
+    });
   });
 
   it("convergeTcbStatus follows Intel's table", () => {
@@ -261,8 +339,8 @@ describe("level matching on parsed collateral", () => {
       ],
     });
     expect(identity.miscselect).toBe(1);
-    expect(matchQeTcbLevel(identity, 9).status).toBe("UpToDate");
-    expect(matchQeTcbLevel(identity, 6).status).toBe("OutOfDate");
-    expect(matchQeTcbLevel(identity, 5)).toEqual({ status: "Revoked", level: undefined });
+    expect(matchQeTcbLevel(identity, 9)?.status).toBe("UpToDate");
+    expect(matchQeTcbLevel(identity, 6)?.status).toBe("OutOfDate");
+    expect(matchQeTcbLevel(identity, 5)).toBeUndefined();
   });
 });

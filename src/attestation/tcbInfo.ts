@@ -1,5 +1,7 @@
 // Intel TCB info (versions 2 and 3, SGX): the platform TCB levels of one FMSPC, as PCCS serves
-// them. Parsed into one typed shape whatever the version.
+// them. Parsed into one typed shape whatever the version, with the levels in Intel's canonical
+// order. As in Intel's QVL, a level with an unknown status, or two levels with the same SVNs,
+// make the whole TCB info invalid.
 import { JsonFields, type JsonObject } from "./jsonFields.js";
 
 export const TCB_STATUSES = [
@@ -21,8 +23,7 @@ export interface TcbLevel {
   componentSvns: number[]; // 16
   pceSvn: number;
   tcbDate: string;
-  /** As served; an unknown value makes the level unusable (Intel's QVL: unrecognised status). */
-  tcbStatus: string;
+  tcbStatus: TcbStatus;
   advisoryIds: string[];
 }
 
@@ -35,6 +36,7 @@ export interface TcbInfo {
   pceId: string; // lowercase hex, 2 bytes
   tcbType: number;
   tcbEvaluationDataNumber: number;
+  /** Highest first (component SVNs, then PCESVN), whatever the order they were served in. */
   tcbLevels: TcbLevel[];
 }
 
@@ -64,6 +66,30 @@ function componentSvns(version: 2 | 3, tcb: JsonObject, path: string): number[] 
 }
 
 /**
+ * Intel's canonical order of TCB levels (QVL's TcbLevel ordering): the 16 component SVNs compared
+ * as one sequence, then PCESVN. Negative when `a` is the higher level.
+ */
+export function compareTcbLevels(a: TcbLevel, b: TcbLevel): number {
+  for (let i = 0; i < 16; i++) {
+    const difference = (b.componentSvns[i] ?? 0) - (a.componentSvns[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return b.pceSvn - a.pceSvn;
+}
+
+/** The levels in canonical order; two levels with the same SVNs make the TCB info invalid. */
+function canonicalLevels(levels: TcbLevel[]): TcbLevel[] {
+  const order = levels.map((_, i) => i).sort((a, b) => compareTcbLevels(levels[a]!, levels[b]!));
+  for (let i = 1; i < order.length; i++) {
+    if (compareTcbLevels(levels[order[i - 1]!]!, levels[order[i]!]!) === 0) {
+      const [first, second] = [order[i - 1]!, order[i]!].sort((a, b) => a - b);
+      fields.invalid(`tcbLevels[${second}]`, `repeats the component SVNs and PCESVN of tcbLevels[${first}]`);
+    }
+  }
+  return order.map((i) => levels[i]!);
+}
+
+/**
  * Reads a parsed `tcbInfo` object (v2: 16 named component SVNs; v3: an `id` and a list of 16
  * components). Unknown members are ignored, as Intel adds informative ones.
  */
@@ -80,17 +106,26 @@ export function parseTcbInfo(value: unknown): TcbInfo {
     pceId: fields.hex(info.pceId, "pceId", 2).toLowerCase(),
     tcbType: fields.integer(info.tcbType, "tcbType", Number.MIN_SAFE_INTEGER),
     tcbEvaluationDataNumber: fields.integer(info.tcbEvaluationDataNumber, "tcbEvaluationDataNumber", 0),
-    tcbLevels: fields.array(info.tcbLevels, "tcbLevels", { min: 1 }).map((item, i): TcbLevel => {
-      const path = `tcbLevels[${i}]`;
-      const level = fields.object(item, path);
-      const tcb = fields.object(level.tcb, `${path}.tcb`);
-      return {
-        componentSvns: componentSvns(version, tcb, `${path}.tcb`),
-        pceSvn: fields.integer(tcb.pcesvn, `${path}.tcb.pcesvn`, 0, 0xffff),
-        tcbDate: fields.isoDateText(level.tcbDate, `${path}.tcbDate`),
-        tcbStatus: fields.string(level.tcbStatus, `${path}.tcbStatus`),
-        advisoryIds: fields.optionalStrings(level.advisoryIDs, `${path}.advisoryIDs`),
-      };
-    }),
+    tcbLevels: tcbLevels(version, info.tcbLevels),
   };
+}
+
+function tcbLevels(version: 2 | 3, value: unknown): TcbLevel[] {
+  const list = fields.array(value, "tcbLevels", { min: 1 });
+  const levels = list.map((item, i): TcbLevel => {
+    const path = `tcbLevels[${i}]`;
+    const level = fields.object(item, path);
+    const tcb = fields.object(level.tcb, `${path}.tcb`);
+    const status = fields.string(level.tcbStatus, `${path}.tcbStatus`);
+    if (!isTcbStatus(status))
+      return fields.fail(`${path}.tcbStatus`, `one of ${TCB_STATUSES.join(", ")}`, status);
+    return {
+      componentSvns: componentSvns(version, tcb, `${path}.tcb`),
+      pceSvn: fields.integer(tcb.pcesvn, `${path}.tcb.pcesvn`, 0, 0xffff),
+      tcbDate: fields.isoDateText(level.tcbDate, `${path}.tcbDate`),
+      tcbStatus: status,
+      advisoryIds: fields.optionalStrings(level.advisoryIDs, `${path}.advisoryIDs`),
+    };
+  });
+  return canonicalLevels(levels);
 }

@@ -1,6 +1,8 @@
 // Flags shared by the commands that verify a quote: the verification time, expected measurements,
-// the policy allowances, and --simulation.
+// the policy allowances (statuses, advisories, expiry, debug), and --simulation.
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { normalizeAdvisoryId } from "../attestation/advisoryAllowlist.js";
+import type { Policy } from "../attestation/policy.js";
 
 export interface VerificationFlags {
   at?: Date;
@@ -9,6 +11,8 @@ export interface VerificationFlags {
   allowConfigurationNeeded?: boolean;
   allowExpiredCollateral?: boolean;
   allowDebug?: boolean;
+  allowAdvisory?: string[];
+  allowedAdvisories?: string;
   simulation?: boolean;
 }
 
@@ -23,6 +27,13 @@ export function parseAt(value: string): Date {
 export function parseMeasurement(value: string): string {
   if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError("must be 64 hex digits (32 bytes).");
   return value.toLowerCase();
+}
+
+/** Collects each --allow-advisory, in Intel's spelling. */
+export function collectAdvisoryId(value: string, previous: string[] | undefined): string[] {
+  const id = normalizeAdvisoryId(value);
+  if (!id) throw new InvalidArgumentError("must be an Intel advisory ID, e.g. INTEL-SA-00615.");
+  return [...(previous ?? []), id];
 }
 
 export function addVerificationFlags(command: Command): Command {
@@ -57,6 +68,18 @@ export function addVerificationFlags(command: Command): Command {
         "accept collateral (CRLs, TCB info, QE identity, certificates) that is not current at the verification time",
       ),
     )
+    .addOption(
+      new Option(
+        "--allow-advisory <id>",
+        "accept this Intel advisory (e.g. INTEL-SA-00615; repeatable): once any advisory is listed, a status its flag allows is accepted only if every advisory of the verdict is listed",
+      ).argParser(collectAdvisoryId),
+    )
+    .addOption(
+      new Option(
+        "--allowed-advisories <file>",
+        "accept the advisories listed in this file (IDs separated by newlines, commas or spaces, # comments; or a JSON array), as --allow-advisory does",
+      ),
+    )
     .addOption(new Option("--allow-debug", "accept a debug enclave, whose memory the host can read"))
     .addOption(
       new Option(
@@ -66,12 +89,17 @@ export function addVerificationFlags(command: Command): Command {
     );
 }
 
-export function policyOf(flags: VerificationFlags) {
+/** The policy the flags ask for, and the advisory file the use case reads. */
+export function policyOf(flags: VerificationFlags): { policy: Policy; allowedAdvisoriesFile?: string } {
   return {
-    allowOutdatedTcb: flags.allowOutdatedTcb === true,
-    allowSwHardeningNeeded: flags.allowSwHardeningNeeded === true,
-    allowConfigurationNeeded: flags.allowConfigurationNeeded === true,
-    allowExpiredCollateral: flags.allowExpiredCollateral === true,
-    allowDebug: flags.allowDebug === true,
+    policy: {
+      allowOutdatedTcb: flags.allowOutdatedTcb === true,
+      allowSwHardeningNeeded: flags.allowSwHardeningNeeded === true,
+      allowConfigurationNeeded: flags.allowConfigurationNeeded === true,
+      allowExpiredCollateral: flags.allowExpiredCollateral === true,
+      allowDebug: flags.allowDebug === true,
+      ...(flags.allowAdvisory ? { allowedAdvisories: flags.allowAdvisory } : {}),
+    },
+    ...(flags.allowedAdvisories !== undefined ? { allowedAdvisoriesFile: flags.allowedAdvisories } : {}),
   };
 }

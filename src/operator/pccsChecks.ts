@@ -2,7 +2,8 @@
 // CA CRL it serves is signed by the root the mode trusts (Intel's on hardware, the published
 // simulation root in simulation), so a simulated PCCS on an SGX host, or the reverse, is caught
 // before anything starts. Doctor also checks what the collateral will look like to the provider.
-import { commonName, parseCertificate } from "../attestation/certificate.js";
+import { parseCertificate } from "../attestation/certificate.js";
+import { commonName } from "../attestation/names.js";
 import { parseCrl, type ParsedCrl } from "../attestation/crl.js";
 import { parseEnclaveIdentity } from "../attestation/enclaveIdentity.js";
 import { PccsClient, PccsError } from "../attestation/pccs.js";

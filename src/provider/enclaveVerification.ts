@@ -13,28 +13,23 @@ import {
   type PolicyVerdict,
 } from "../attestation/policy.js";
 import { checkCertificateValidity, checkReportDataBinding } from "../attestation/ratls.js";
-import {
-  verifyQuote,
-  type TrustMode,
-  type VerificationCheck,
-  type VerificationReport,
-} from "../attestation/verify.js";
-import { SIMULATION_ROOT_CA_DER } from "../simulation/pki.js";
+import type { TrustOptions } from "../attestation/trust.js";
+import { verifyQuote, type VerificationCheck, type VerificationReport } from "../attestation/verify.js";
+import { SIMULATION_TRUST } from "../simulation/pki.js";
 
 export const SIMULATION_TRUST_WARNING =
   "simulation: trusting the published msehome simulation root CA, whose private key is public; this verification proves no hardware protection";
 
 export interface VerificationTrust {
-  trustMode: TrustMode;
-  trustedRoot?: Uint8Array;
+  options: TrustOptions;
   /** Said on stderr whenever the verification rests on the simulation root. */
   warning?: string;
 }
 
 export function verificationTrust(simulation: boolean): VerificationTrust {
   return simulation
-    ? { trustMode: "simulation", trustedRoot: SIMULATION_ROOT_CA_DER, warning: SIMULATION_TRUST_WARNING }
-    : { trustMode: "sgx" };
+    ? { options: SIMULATION_TRUST, warning: SIMULATION_TRUST_WARNING }
+    : { options: { trustMode: "sgx" } };
 }
 
 export interface EnclaveVerificationRequest {
@@ -42,6 +37,8 @@ export interface EnclaveVerificationRequest {
   collateral: Collateral;
   /** The RA-TLS certificate the quote came in, when it did. */
   certificatePem?: string;
+  /** Checks of where that certificate came from, listed first (e.g. that it is the evidence's). */
+  certificateChecks?: VerificationCheck[];
   /** MRENCLAVE and MRSIGNER to require (64 hex digits each); an absent one is not checked. */
   expected: { mrEnclave?: string | undefined; mrSigner?: string | undefined };
   /** Further checks of the deployment, after the others. */
@@ -64,10 +61,12 @@ export function verifyEnclave(request: EnclaveVerificationRequest): EnclaveVerif
     quote: request.quote,
     collateral: request.collateral,
     at: request.at,
-    trustMode: trust.trustMode,
-    ...(trust.trustedRoot ? { trustedRoot: trust.trustedRoot } : {}),
+    ...trust.options,
   });
-  const checks = expectedIdentityChecks(quoteReport, request.expected);
+  const checks = [
+    ...(request.certificateChecks ?? []),
+    ...expectedIdentityChecks(quoteReport, request.expected),
+  ];
   if (request.certificatePem !== undefined) {
     checks.push(
       checkReportDataBinding(request.certificatePem, request.quote),

@@ -117,7 +117,7 @@ describe("quote verify", () => {
         qcnlConfigPath: path.join(work, "no-qcnl.conf"),
       }),
     ).rejects.toThrow(
-      /needs collateral: --collateral <file> or --pccs <url> \(no pccs_url in .*no-qcnl.conf\)/,
+      /needs collateral: --collateral <file> or --pccs <url> \(.*no-qcnl.conf does not exist\)/,
     );
   });
 

@@ -5,8 +5,7 @@ import { readFile } from "node:fs/promises";
 import { toHex } from "../attestation/bytes.js";
 import { parseCertificate } from "../attestation/certificate.js";
 import { parseCollateralJson, type Collateral } from "../attestation/collateral.js";
-import { rejectionError, type Policy, type PolicyReason } from "../attestation/policy.js";
-import { collateralRequestForQuote, PccsClient } from "../attestation/pccs.js";
+import type { PolicyReason } from "../attestation/policy.js";
 import { certificatesFromPem, toPem } from "../attestation/pem.js";
 import {
   certificationChainPems,
@@ -17,8 +16,10 @@ import {
 } from "../attestation/quote.js";
 import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import type { VerificationReport } from "../attestation/verify.js";
-import { NoPccsError, resolvePccs, type PccsSource } from "../model/pccsSource.js";
+import type { PccsSource } from "../model/pccsSource.js";
 import { verifyEnclave } from "./enclaveVerification.js";
+import { fetchQuoteCollateral } from "./quoteCollateral.js";
+import { resolvePolicy, type PolicyRequest } from "./verificationPolicy.js";
 
 export interface QuoteInput {
   file: string;
@@ -146,20 +147,14 @@ export async function showQuote(file: string) {
   return describeQuote(await readQuoteInput(file));
 }
 
-export interface QuoteVerifyRequest extends PccsSource {
+export interface QuoteVerifyRequest extends PccsSource, PolicyRequest {
   file: string;
   /** Collateral from this file instead of a PCCS. */
   collateralPath?: string;
   at?: Date;
   mrEnclave?: string;
   mrSigner?: string;
-  policy?: Policy;
   simulation?: boolean;
-}
-
-/** The error a rejected verification ends with: one sentence naming every reason. */
-export function quoteRejection(result: QuoteVerifyResult): Error {
-  return rejectionError({ accepted: result.accepted, reasons: result.reasons });
 }
 
 export interface QuoteVerifyResult {
@@ -176,32 +171,24 @@ async function loadCollateral(
   request: QuoteVerifyRequest,
   quote: Uint8Array,
 ): Promise<{ collateral: Collateral; source: string }> {
-  if (request.collateralPath !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(request.collateralPath, "utf8");
-    } catch (cause) {
-      throw new Error(`cannot read the collateral file ${request.collateralPath}`, { cause });
-    }
-    return { collateral: parseCollateralJson(text, request.collateralPath), source: request.collateralPath };
-  }
-  let endpoint;
-  try {
-    endpoint = await resolvePccs(request);
-  } catch (error) {
-    if (!(error instanceof NoPccsError)) throw error;
-    throw new Error(
-      `quote verify needs collateral: --collateral <file> or --pccs <url> (no pccs_url in ${error.configPath})`,
+  if (request.collateralPath === undefined) {
+    return fetchQuoteCollateral(
+      request,
+      quote,
+      "quote verify needs collateral: --collateral <file> or --pccs <url>",
     );
   }
-  const client = new PccsClient(endpoint);
-  return {
-    collateral: await client.fetchCollateral(collateralRequestForQuote(quote)),
-    source: client.baseUrl,
-  };
+  let text: string;
+  try {
+    text = await readFile(request.collateralPath, "utf8");
+  } catch (cause) {
+    throw new Error(`cannot read the collateral file ${request.collateralPath}`, { cause });
+  }
+  return { collateral: parseCollateralJson(text, request.collateralPath), source: request.collateralPath };
 }
 
 export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<QuoteVerifyResult> {
+  const policy = await resolvePolicy(request);
   const input = await readQuoteInput(request.file);
   const { collateral, source } = await loadCollateral(request, input.quote);
   const { report, verdict, warning } = verifyEnclave({
@@ -210,7 +197,7 @@ export async function verifyQuoteFile(request: QuoteVerifyRequest): Promise<Quot
     ...(input.certificatePem ? { certificatePem: input.certificatePem } : {}),
     expected: { mrEnclave: request.mrEnclave, mrSigner: request.mrSigner },
     at: request.at ?? new Date(),
-    policy: request.policy,
+    policy,
     simulation: request.simulation === true,
   });
   return {

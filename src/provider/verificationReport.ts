@@ -24,7 +24,13 @@ export function renderVerification(
   lines.push(
     `TCB status:   ${tcb.status ?? "unknown"}${tcb.qeStatus ? ` (platform ${tcb.platformStatus}, QE ${tcb.qeStatus})` : ""}`,
   );
-  if (tcb.advisoryIds.length > 0) lines.push(`Advisories:   ${tcb.advisoryIds.join(", ")}`);
+  const sources = [
+    { ids: tcb.advisories.platform, from: "platform" },
+    { ids: tcb.advisories.qe, from: "QE" },
+  ].filter((source) => source.ids.length > 0);
+  if (sources.length > 0) {
+    lines.push(`Advisories:   ${sources.map((s) => `${s.ids.join(", ")} (${s.from})`).join("; ")}`);
+  }
   lines.push(
     `Collateral:   ${report.collateral.expired ? "expired" : "current"} at ${report.verifiedAt}${report.collateral.earliestExpiration ? ` (earliest expiry ${report.collateral.earliestExpiration})` : ""}`,
   );

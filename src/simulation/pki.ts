@@ -1,6 +1,8 @@
 // The published simulation PKI: certificates, keys and issuer chains that stand in for Intel's, in the forms callers need.
 import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
+import { certificateFields } from "../attestation/certificateFields.js";
 import { certificatesFromPem } from "../attestation/pem.js";
+import type { TrustOptions } from "../attestation/trust.js";
 import {
   SIMULATION_PCK_PLATFORM_CA_KEY_PEM,
   SIMULATION_PCK_PLATFORM_CA_PEM,
@@ -22,6 +24,18 @@ export const SIMULATION_ROOT_CA_DER: Uint8Array = certificatesFromPem(
 export const SIMULATION_ROOT_CA_SHA256: string = createHash("sha256")
   .update(SIMULATION_ROOT_CA_DER)
   .digest("hex");
+
+/**
+ * What a verifier trusts to verify the simulated platform (`--simulation`): the simulation root in
+ * place of Intel's, and the simulation TCB Signing certificate's name in place of Intel's.
+ */
+export const SIMULATION_TRUST: Required<TrustOptions> = {
+  trustMode: "simulation",
+  trustedRoot: SIMULATION_ROOT_CA_DER,
+  tcbSigningName: certificateFields(
+    certificatesFromPem(SIMULATION_TCB_SIGNING_PEM, "the simulation TCB signing certificate")[0]!,
+  ).subject,
+};
 
 export type PckCaKind = "platform" | "processor";
 

@@ -12,7 +12,7 @@ import { verifyQuote, type VerificationReport } from "../attestation/verify.js";
 import { collateralFor } from "./collateral.js";
 import { initPlatform, type Platform } from "./platform.js";
 import { startPccsServer, type PccsServer } from "./pccsServer.js";
-import { SIMULATION_ROOT_CA_DER } from "./pki.js";
+import { SIMULATION_ROOT_CA_DER, SIMULATION_TRUST } from "./pki.js";
 import { generateQuote, type EnclaveReport } from "./quotingEnclave.js";
 import { SIMULATED_TCB_STATES, SIMULATION_FMSPC, tcbLevelOf, type SimulatedTcbState } from "./tcbLevels.js";
 
@@ -52,13 +52,7 @@ async function simulated(
 }
 
 const verifySimulated = (quote: Uint8Array, collateral: Collateral, at?: Date): VerificationReport =>
-  verifyQuote({
-    quote,
-    collateral,
-    trustedRoot: SIMULATION_ROOT_CA_DER,
-    trustMode: "simulation",
-    ...(at ? { at } : {}),
-  });
+  verifyQuote({ quote, collateral, ...SIMULATION_TRUST, ...(at ? { at } : {}) });
 const failed = (r: VerificationReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
 
 /** The allowances each status needs, per the attestation policy's flags. */

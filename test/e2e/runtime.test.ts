@@ -29,7 +29,7 @@ import { tarDirectory } from "../../src/package/tarWriter.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { initPlatform, type Platform } from "../../src/simulation/platform.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
-import { SIMULATION_ROOT_CA_DER } from "../../src/simulation/pki.js";
+import { SIMULATION_TRUST } from "../../src/simulation/pki.js";
 import {
   httpsRequest,
   simulationLaunch,
@@ -133,12 +133,7 @@ describeDocker("app container (simulation)", () => {
       fmspc: Buffer.from(platform.fmspc).toString("hex"),
       ca: "platform",
     });
-    const report = verifyQuote({
-      quote,
-      collateral,
-      trustedRoot: SIMULATION_ROOT_CA_DER,
-      trustMode: "simulation",
-    });
+    const report = verifyQuote({ quote, collateral, ...SIMULATION_TRUST });
     expect(report.checks.filter((check) => !check.ok)).toEqual([]);
     expect(report.checksPassed).toBe(true);
     expect(report.tcb.status).toBe("UpToDate");

@@ -64,6 +64,27 @@ export function time(date: Date): Uint8Array {
     : tlv(0x18, new TextEncoder().encode(`${digits}Z`));
 }
 
-export function name(commonName: string): Uint8Array {
-  return seq(set(seq(oid("2.5.4.3"), utf8(commonName))), set(seq(oid("2.5.4.10"), utf8("msehome tests"))));
+const NAME_TYPES: Record<string, string> = {
+  CN: "2.5.4.3",
+  O: "2.5.4.10",
+  L: "2.5.4.7",
+  ST: "2.5.4.8",
+  C: "2.5.4.6",
+};
+
+/**
+ * A Name: a bare common name gets O=msehome tests; "CN=…, O=…, L=…, ST=…, C=…" is written as
+ * given (C as PrintableString, the rest UTF8String, as Intel writes its names).
+ */
+export function name(text: string): Uint8Array {
+  if (!text.startsWith("CN=")) {
+    return seq(set(seq(oid("2.5.4.3"), utf8(text))), set(seq(oid("2.5.4.10"), utf8("msehome tests"))));
+  }
+  return seq(
+    ...text.split(", ").map((part) => {
+      const [type, value] = part.split("=") as [string, string];
+      const encoded = type === "C" ? tlv(0x13, new TextEncoder().encode(value)) : utf8(value);
+      return set(seq(oid(NAME_TYPES[type]!), encoded));
+    }),
+  );
 }

@@ -2,6 +2,8 @@
 // certificate, TCB info, QE identity and a signed v3 quote — with every part adjustable, so tests
 // can walk each TCB status path and each failure. Built with node:crypto and a DER writer.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { formatName } from "../names.js";
+import { INTEL_SGX_TCB_SIGNING_NAME } from "../roots.js";
 import type { Collateral } from "../collateral.js";
 import { toPem } from "../pem.js";
 import {
@@ -16,8 +18,26 @@ import {
   OID_SGX_TCB_PCESVN,
   OID_SGX_TYPE,
 } from "../pck.js";
-import { serializeQuote, serializeReportBody, type EnclaveReportBody, type Quote } from "../quote.js";
-import { bitString, bool, enumerated, explicit, integer, name, octets, oid, seq, time } from "./derWriter.js";
+import {
+  serializeQuote,
+  serializeReportBody,
+  type EnclaveReportBody,
+  type Quote,
+  type QuoteHeader,
+} from "../quote.js";
+import {
+  bitString,
+  bool,
+  enumerated,
+  explicit,
+  integer,
+  name,
+  octets,
+  oid,
+  seq,
+  time,
+  tlv,
+} from "./derWriter.js";
 
 export interface TestKey {
   privateKey: KeyObject;
@@ -25,12 +45,15 @@ export interface TestKey {
   spki: Uint8Array;
   /** x‖y of the P-256 point. */
   raw: Uint8Array;
+  /** Subject key identifier: SHA-1 of the public key, as RFC 5280 suggests. */
+  keyId: Uint8Array;
 }
 
 export function testKey(): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = new Uint8Array(publicKey.export({ format: "der", type: "spki" }));
-  return { privateKey, publicKey, spki, raw: spki.slice(27) };
+  const keyId = new Uint8Array(createHash("sha1").update(spki.subarray(26)).digest());
+  return { privateKey, publicKey, spki, raw: spki.slice(27), keyId };
 }
 
 const ECDSA_SHA256 = seq(oid("1.2.840.10045.4.3.2"));
@@ -51,6 +74,7 @@ export function makeCertificate(spec: CertSpec): Uint8Array {
   const extensions = [
     seq(oid("2.5.29.19"), bool(true), octets(spec.ca ? seq(bool(true)) : seq())),
     seq(oid("2.5.29.15"), bool(true), octets(bitString(Uint8Array.of(spec.ca ? 0x06 : 0xc0)))),
+    seq(oid("2.5.29.14"), octets(octets(spec.key.keyId))),
     ...(spec.extra ?? []),
   ];
   const tbs = seq(
@@ -67,14 +91,24 @@ export function makeCertificate(spec: CertSpec): Uint8Array {
   return seq(tbs, ECDSA_SHA256, bitString(signature));
 }
 
+/** A CRL in Intel's profile: CRL number and authority key identifier, unless told to leave them out. */
 export function makeCrl(spec: {
   issuer: string;
   issuerKey: TestKey;
   thisUpdate: Date;
   nextUpdate: Date;
   revoked: number[];
+  /** null leaves the extension out. */
+  crlNumber?: number | null;
+  /** Default: the issuer's key; null leaves the extension out. */
+  authorityKeyId?: Uint8Array | null;
 }): Uint8Array {
   const entries = spec.revoked.map((serial) => seq(integer(serial), time(spec.thisUpdate)));
+  const authorityKeyId = spec.authorityKeyId === undefined ? spec.issuerKey.keyId : spec.authorityKeyId;
+  const extensions = [
+    ...(spec.crlNumber === null ? [] : [seq(oid("2.5.29.20"), octets(integer(spec.crlNumber ?? 1)))]),
+    ...(authorityKeyId === null ? [] : [seq(oid("2.5.29.35"), octets(seq(tlv(0x80, authorityKeyId))))]),
+  ];
   const tbs = seq(
     integer(1),
     ECDSA_SHA256,
@@ -82,6 +116,7 @@ export function makeCrl(spec: {
     time(spec.thisUpdate),
     time(spec.nextUpdate),
     ...(entries.length > 0 ? [seq(...entries)] : []),
+    ...(extensions.length > 0 ? [explicit(0, seq(...extensions))] : []),
   );
   const signature = new Uint8Array(sign("sha256", tbs, spec.issuerKey.privateKey));
   return seq(tbs, ECDSA_SHA256, bitString(signature));
@@ -158,6 +193,8 @@ export const TEST_QE_MRSIGNER = new Uint8Array(32).fill(0x8c);
 
 export interface TcbLevelSpec {
   svn: number; // every component SVN of the level
+  /** The 16 component SVNs one by one, instead of `svn` for all. */
+  components?: number[];
   pceSvn: number;
   status: string;
   advisoryIds?: string[];
@@ -179,11 +216,20 @@ export interface TestPlatformOptions {
   revokePck?: boolean;
   revokePckCa?: boolean;
   enclave?: Partial<EnclaveReportBody>;
+  /** Quote header fields to change (the quote is signed over them). */
+  header?: Partial<QuoteHeader>;
   tcbInfoVersion?: 2 | 3;
   /** FMSPC the TCB info claims (default: the PCK certificate's). */
   tcbInfoFmspc?: string;
   /** MRSIGNER the QE identity expects (default: the QE's). */
   qeIdentityMrSigner?: string;
+}
+
+/** A certificate of the test world with its key. */
+export interface TestAuthority {
+  key: TestKey;
+  der: Uint8Array;
+  pem: string;
 }
 
 export interface TestPlatform {
@@ -194,7 +240,19 @@ export interface TestPlatform {
   quoteValue: Quote;
   collateral: Collateral;
   at: Date;
+  /**
+   * Every certificate of the world: the root, the PCK Platform CA, the quoting platform's PCK
+   * certificate, another platform's (valid) and a third one's (revoked on the PCK CRL), and the TCB
+   * Signing certificate (Intel's TCB Signing name, issued by the root).
+   */
+  authorities: Record<"root" | "pckCa" | "pck" | "otherPck" | "revokedPck" | "tcbSigning", TestAuthority>;
+  /** The unsigned TCB info and QE identity objects, to sign again with another key. */
+  tcbInfoValue: unknown;
+  qeIdentityValue: unknown;
 }
+
+/** Intel's TCB Signing name, which the test world's TCB Signing certificate bears too. */
+export const TEST_TCB_SIGNING_NAME = formatName(INTEL_SGX_TCB_SIGNING_NAME);
 
 const DAY = 86_400_000;
 
@@ -204,14 +262,16 @@ function tcbInfoValue(options: TestPlatformOptions, at: Date): unknown {
     const tcb =
       version === 3
         ? {
-            sgxtcbcomponents: Array.from({ length: 16 }, () => ({ svn: level.svn })),
+            sgxtcbcomponents: Array.from({ length: 16 }, (_, i) => ({
+              svn: level.components?.[i] ?? level.svn,
+            })),
             pcesvn: level.pceSvn,
           }
         : {
             ...Object.fromEntries(
               Array.from({ length: 16 }, (_, i) => [
                 `sgxtcbcomp${String(i + 1).padStart(2, "0")}svn`,
-                level.svn,
+                level.components?.[i] ?? level.svn,
               ]),
             ),
             pcesvn: level.pceSvn,
@@ -293,27 +353,31 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
     ca: true,
   });
   const pckSvn = options.pckSvn ?? 5;
-  const leafDer = makeCertificate({
-    subject: "Test SGX PCK Certificate",
-    issuer: PLATFORM_CA,
-    issuerKey: pckCa,
-    key: pck,
-    serial: 3,
-    notBefore,
-    notAfter,
-    ca: false,
-    extra: [
-      sgxExtension({
-        componentSvns: Array.from({ length: 16 }, () => pckSvn),
-        pceSvn: options.pceSvn ?? 11,
-        fmspc: "00906ED50000",
-        pceId: "0000",
-        platformCa: true,
-      }),
-    ],
-  });
+  const pckCertificate = (key: TestKey, serial: number): Uint8Array =>
+    makeCertificate({
+      subject: "Test SGX PCK Certificate",
+      issuer: PLATFORM_CA,
+      issuerKey: pckCa,
+      key,
+      serial,
+      notBefore,
+      notAfter,
+      ca: false,
+      extra: [
+        sgxExtension({
+          componentSvns: Array.from({ length: 16 }, () => pckSvn),
+          pceSvn: options.pceSvn ?? 11,
+          fmspc: "00906ED50000",
+          pceId: "0000",
+          platformCa: true,
+        }),
+      ],
+    });
+  const leafDer = pckCertificate(pck, 3);
+  const otherPck = testKey();
+  const revokedPck = testKey();
   const tcbDer = makeCertificate({
-    subject: "Test SGX TCB Signing",
+    subject: TEST_TCB_SIGNING_NAME,
     issuer: ROOT,
     issuerKey: root,
     key: tcbSigner,
@@ -339,7 +403,7 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
     issuer: PLATFORM_CA,
     issuerKey: pckCa,
     ...crlWindow,
-    revoked: options.revokePck ? [3, 99] : [99],
+    revoked: options.revokePck ? [3, 6, 99] : [6, 99],
   });
 
   const qeAuthData = new Uint8Array(32).map((_, i) => i);
@@ -361,6 +425,7 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
       pceSvn: 11,
       qeVendorId: Buffer.from("939a7233f79c4ca9940a0db3957f0607", "hex"),
       userData: new Uint8Array(20),
+      ...options.header,
     },
     reportBody: reportBody(options.enclave),
     signatureData: {
@@ -379,6 +444,13 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
     sign("sha256", unsigned.subarray(0, 432), { key: attestation.privateKey, dsaEncoding: "ieee-p1363" }),
   );
   const tcbChain = toPem(tcbDer, "CERTIFICATE") + rootPem;
+  const authority = (key: TestKey, der: Uint8Array): TestAuthority => ({
+    key,
+    der,
+    pem: toPem(der, "CERTIFICATE"),
+  });
+  const tcbInfo = tcbInfoValue(options, at);
+  const qeIdentity = qeIdentityValue(options, at);
   return {
     root,
     rootDer,
@@ -391,9 +463,19 @@ export function testPlatform(options: TestPlatformOptions = {}): TestPlatform {
       root_ca_crl: toPem(rootCrl, "X509 CRL"),
       pck_crl: Buffer.from(pckCrl).toString("hex"),
       tcb_info_issuer_chain: tcbChain,
-      tcb_info: signedBody("tcbInfo", tcbInfoValue(options, at), tcbSigner),
+      tcb_info: signedBody("tcbInfo", tcbInfo, tcbSigner),
       qe_identity_issuer_chain: tcbChain,
-      qe_identity: signedBody("enclaveIdentity", qeIdentityValue(options, at), tcbSigner),
+      qe_identity: signedBody("enclaveIdentity", qeIdentity, tcbSigner),
     },
+    authorities: {
+      root: authority(root, rootDer),
+      pckCa: authority(pckCa, caDer),
+      pck: authority(pck, leafDer),
+      otherPck: authority(otherPck, pckCertificate(otherPck, 5)),
+      revokedPck: authority(revokedPck, pckCertificate(revokedPck, 6)),
+      tcbSigning: authority(tcbSigner, tcbDer),
+    },
+    tcbInfoValue: tcbInfo,
+    qeIdentityValue: qeIdentity,
   };
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 import { VECTORS_DIR } from "../../../test/support/vectors.js";
 import { renderCollateralJson } from "../../attestation/collateral.js";
+import { hardwareVectors } from "../../attestation/testing/hardwareVectors.js";
 import { vectorEvidence } from "../../attestation/testing/msehomeEvidence.js";
 
 const dir = tempDirPerTest("quote-cli");
@@ -58,6 +59,35 @@ describe("msehome quote", () => {
     ]);
     expect(wrongSigner.code).toBe(1);
     expect(wrongSigner.stderr).toMatch(/enclave\.mrsigner failed/);
+  });
+
+  it("verify applies the advisory allowlist to a raw quote from real hardware", async () => {
+    const vector = hardwareVectors().find((v) => v.source === "zkdcap")!;
+    await writeFile(path.join(dir(), "quote.dat"), vector.quote);
+    await writeFile(path.join(dir(), "collateral.json"), renderCollateralJson(vector.collateral));
+    await writeFile(path.join(dir(), "allowed.json"), '["INTEL-SA-00334"]\n');
+    const args = [
+      "quote",
+      "verify",
+      path.join(dir(), "quote.dat"),
+      "--collateral",
+      path.join(dir(), "collateral.json"),
+      "--at",
+      vector.at.toISOString(),
+      "--allow-sw-hardening-needed",
+      "--allowed-advisories",
+      path.join(dir(), "allowed.json"),
+    ];
+    const one = await runCli(args);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(
+      /SWHardeningNeeded with advisories that are not allowed: INTEL-SA-00615 \(platform\); accepting them needs --allow-advisory/,
+    );
+    const both = await runCli(["--json", ...args, "--allow-advisory", "INTEL-SA-00615"]);
+    expect(both.code, both.stderr).toBe(0);
+    const result = JSON.parse(both.stdout) as { accepted: boolean; report: { tcb: { advisories: unknown } } };
+    expect(result.accepted).toBe(true);
+    expect(result.report.tcb.advisories).toEqual({ platform: ["INTEL-SA-00334", "INTEL-SA-00615"], qe: [] });
   });
 
   it("verify names a missing collateral file", async () => {

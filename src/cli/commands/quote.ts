@@ -67,7 +67,8 @@ export function registerQuote(program: Command): void {
     );
   addVerificationFlags(verify).action(async (file: string, options: QuoteVerifyOptions, cmd: Command) => {
     const ctx = contextOf(cmd);
-    const { verifyQuoteFile, quoteRejection } = await import("../../provider/quote.js");
+    const { verifyQuoteFile } = await import("../../provider/quote.js");
+    const { verificationRejection } = await import("../../provider/verificationResult.js");
     const { renderVerification } = await import("../../provider/verificationReport.js");
     const result = await verifyQuoteFile({
       file,
@@ -77,13 +78,13 @@ export function registerQuote(program: Command): void {
       at: options.at,
       mrEnclave: options.mrenclave,
       mrSigner: options.mrsigner,
-      policy: policyOf(options),
+      ...policyOf(options),
       simulation: options.simulation === true,
     });
     if (result.warning) warn(result.warning);
     if (result.accepted || ctx.json || ctx.verbose) {
       printResult(ctx, result, () => renderVerification(result.report, result, ctx.verbose));
     }
-    if (!result.accepted) throw quoteRejection(result);
+    if (!result.accepted) throw verificationRejection(result);
   });
 }

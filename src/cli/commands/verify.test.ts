@@ -1,7 +1,7 @@
 // `msehome verify` as a user runs it, on the original msehome's hardware evidence.
 import { describe, expect, it } from "vitest";
 import { tempDirPerTest } from "../../../test/support/tempDir.js";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "../../../test/support/cli.js";
 import { VECTORS_DIR } from "../../../test/support/vectors.js";
@@ -69,6 +69,78 @@ describe("msehome verify", () => {
     expect((await readFile(path.join(dir(), "out", "ratls.pem"), "utf8")).trim()).toBe(
       evidence.ratls_certificate.trim(),
     );
+  });
+
+  it("accepts the advisories listed with --allow-advisory and --allowed-advisories, and names the others", async () => {
+    const relaxed = [...base(), ...AT, "--allow-outdated-tcb", "--allow-expired-collateral"];
+    const some = await runCli([
+      ...relaxed,
+      "--allow-advisory",
+      "INTEL-SA-00586",
+      "--allow-advisory",
+      "intel-sa-00615",
+    ]);
+    expect(some.code).toBe(1);
+    expect(some.stderr.trim()).toBe(
+      "error: verification failed: the TCB status is OutOfDate with advisories that are not allowed: INTEL-SA-00614 (platform), INTEL-SA-00657 (platform), INTEL-SA-00730 (platform), INTEL-SA-00738 (platform), INTEL-SA-00767 (platform); accepting them needs --allow-advisory for each.",
+    );
+    const file = path.join(dir(), "allowed.txt");
+    await writeFile(
+      file,
+      "# reviewed\nINTEL-SA-00614, INTEL-SA-00657\nINTEL-SA-00730 INTEL-SA-00738 INTEL-SA-00767\n",
+    );
+    const all = await runCli([
+      ...relaxed,
+      "--allow-advisory",
+      "INTEL-SA-00586",
+      "--allowed-advisories",
+      file,
+      "--allow-advisory",
+      "INTEL-SA-00615",
+    ]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/Advisories: +INTEL-SA-00586, .*INTEL-SA-00767 \(platform\)$/m);
+  });
+
+  it("refuses a malformed advisory as a usage error and an unreadable or malformed list as a failure", async () => {
+    const bad = await runCli([...base(), "--allow-advisory", "SA-00615"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--allow-advisory <id>.*must be an Intel advisory ID, e.g. INTEL-SA-00615/);
+    const missing = await runCli([...base(), ...AT, "--allowed-advisories", path.join(dir(), "none.txt")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: cannot read the allowed advisories file .*none\.txt: ENOENT/);
+    const file = path.join(dir(), "bad.txt");
+    await writeFile(file, "INTEL-SA-00615\nnot-an-id\n");
+    const malformed = await runCli([...base(), ...AT, "--allowed-advisories", file]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr.trim()).toBe(
+      `error: ${file} line 2: "not-an-id" is not an Intel advisory ID (e.g. INTEL-SA-00615).`,
+    );
+  });
+
+  it("refuses flag combinations that say nothing to verify or compare with, as usage errors", async () => {
+    const out = ["--output", dir()];
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["verify", ...out, "--mrenclave", MRENCLAVE],
+        /needs --evidence <file> .* or --url <https:\/\/host:port>/,
+      ],
+      [["verify", ...out, "--url", "https://127.0.0.1:1"], /verify --url needs the expected measurement/],
+      [
+        ["verify", ...out, "--url", "https://127.0.0.1:1", "--package", "p.tar"],
+        /--package with --url needs --evidence/,
+      ],
+      [
+        ["verify", ...out, "--url", "http://127.0.0.1:1", "--mrenclave", MRENCLAVE],
+        /invalid --url: .*must start with https:\/\//,
+      ],
+      [[...base(), "--pccs", "http://127.0.0.1:1"], /--pccs is for --url/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
   });
 
   it("without --at names the expired certificate and TCB info", async () => {

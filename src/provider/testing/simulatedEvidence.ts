@@ -22,6 +22,8 @@ export function rsa3072SignerPem(): string {
 
 export interface RaTlsCertificate {
   certificatePem: string;
+  /** The certificate's private key (PKCS#8 PEM), to serve it over TLS. */
+  privateKeyPem: string;
   enclaveKeys: SealedBoxKeyPair;
   mrEnclave: string;
 }
@@ -57,6 +59,7 @@ export function raTlsCertificate(
   });
   return {
     certificatePem: toPem(der, "CERTIFICATE"),
+    privateKeyPem: key.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
     enclaveKeys,
     mrEnclave: Buffer.from(mrEnclave).toString("hex"),
   };

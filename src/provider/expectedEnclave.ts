@@ -1,0 +1,59 @@
+// The enclave the code provider expects, from the operator's evidence and the provider's own
+// package: MRENCLAVE given, or recomputed from the package under the evidence's spawn arguments
+// (packageMeasurement); MRSIGNER of the evidence's signer key; the application mse.toml names.
+import { readFile } from "node:fs/promises";
+import type { VerificationCheck } from "../attestation/verificationReport.js";
+import type { DockerEngine } from "../docker/engine.js";
+import { parseEvidence, type Evidence } from "../model/evidence.js";
+import { measurePackage, type PackageMeasurement } from "./packageMeasurement.js";
+
+export async function readEvidenceFile(file: string): Promise<Evidence> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new Error(`cannot read the evidence file ${file}`, { cause });
+  }
+  return parseEvidence(text, file);
+}
+
+export interface ExpectedMeasurement {
+  /** The expected MRENCLAVE (64 hex digits). */
+  mrEnclave?: string | undefined;
+  /** A package to recompute MRENCLAVE from: its image runs once with --dry-run (needs Docker). */
+  packagePath?: string | undefined;
+  /** The engine `packagePath` is measured with (default: the one DOCKER_HOST names). */
+  engine?: DockerEngine | undefined;
+  /** What happens now (the package measurement takes a while). */
+  onPhase?(message: string): void;
+}
+
+/** The MRENCLAVE to expect: given, or recomputed from the package under the evidence's spawn arguments. */
+export async function expectedMrEnclave(
+  request: ExpectedMeasurement,
+  evidence: Evidence | undefined,
+): Promise<{ mrEnclave: string; measured: PackageMeasurement | null }> {
+  if (request.mrEnclave !== undefined) return { mrEnclave: request.mrEnclave.toLowerCase(), measured: null };
+  if (request.packagePath !== undefined && evidence !== undefined) {
+    const measured = await measurePackage(request.packagePath, evidence.spawnArgs, evidence.mode, {
+      ...(request.engine ? { engine: request.engine } : {}),
+      ...(request.onPhase ? { onPhase: request.onPhase } : {}),
+    });
+    return { mrEnclave: measured.mrEnclave, measured };
+  }
+  throw new Error(
+    "verify needs the expected MRENCLAVE: --mrenclave <hex>, or --package <file> with the evidence it was spawned with",
+  );
+}
+
+/** The enclave serves the module and export the package's mse.toml names, not another one of its code. */
+export function applicationCheck(evidence: Evidence, measured: PackageMeasurement): VerificationCheck {
+  const served = evidence.spawnArgs.application;
+  return served === measured.application
+    ? { name: "enclave.application", ok: true, reason: `the enclave serves ${served}, as mse.toml says` }
+    : {
+        name: "enclave.application",
+        ok: false,
+        reason: `the enclave serves ${served}, but the package's mse.toml names ${measured.application}`,
+      };
+}
