@@ -238,6 +238,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       appId: randomUUID(),
       application: config.application,
       expiration: Math.floor(now.getTime() / 1000) + days * 86_400,
+      subprocesses: config.allow_subprocesses,
       simulation,
       dryRun: false,
       debug: false,

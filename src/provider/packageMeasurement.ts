@@ -13,7 +13,7 @@ import { inspectImage, removeImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { EvidenceMode, SpawnArgs } from "../model/evidence.js";
 import { launchArgumentsFromSpawnArgs, type LaunchArguments } from "../model/launchArguments.js";
-import { readMseToml } from "../model/mseToml.js";
+import { type MseConfig, readMseToml } from "../model/mseToml.js";
 import { extractPackage } from "../package/packageReader.js";
 
 export interface PackageMeasurement {
@@ -37,9 +37,19 @@ export interface MeasurePackageOptions {
   signal?: AbortSignal;
 }
 
-/** The dry run's launch arguments: the enclave's, from the spawn arguments its evidence records. */
-export function launchArgumentsOf(spawnArgs: SpawnArgs, mode: EvidenceMode): LaunchArguments {
-  return { ...launchArgumentsFromSpawnArgs(spawnArgs, mode), dryRun: true };
+/**
+ * The dry run's launch arguments: the enclave's, from the spawn arguments its evidence records and
+ * the package's mse.toml (whether the app may start subprocesses).
+ */
+export function launchArgumentsOf(
+  spawnArgs: SpawnArgs,
+  mode: EvidenceMode,
+  config: Pick<MseConfig, "allow_subprocesses">,
+): LaunchArguments {
+  return {
+    ...launchArgumentsFromSpawnArgs(spawnArgs, mode, { subprocesses: config.allow_subprocesses }),
+    dryRun: true,
+  };
 }
 
 /** The measurement from `msehome-run --dry-run`'s output (`Measurement:\n    <64 hex>`). */
@@ -106,7 +116,7 @@ export async function measurePackage(
     options.onPhase?.("Computing MRENCLAVE with msehome-run --dry-run");
     const run = await runAppDryRun(engine, {
       image: imageId,
-      launch: launchArgumentsOf(spawnArgs, mode),
+      launch: launchArgumentsOf(spawnArgs, mode, config),
       inputDir,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });

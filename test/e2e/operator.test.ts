@@ -253,7 +253,7 @@ describeDocker("SGX operator commands (simulation)", () => {
 
     const dryRun = await runAppDryRun(engine, {
       image: appImageTag(name),
-      launch: launchArgumentsFromSpawnArgs(evidence.spawnArgs, "simulation"),
+      launch: launchArgumentsFromSpawnArgs(evidence.spawnArgs, "simulation", { subprocesses: false }),
       inputDir: path.join(out, "input"),
       signerKeyFile: path.join(out, "enclave-key.pem"),
     });

@@ -18,6 +18,7 @@ export function simulationLaunch(
     sizeMb: 2048,
     san: "localhost",
     application: "app.mjs:app",
+    subprocesses: false,
     simulation: true,
     dryRun: false,
     debug: false,
