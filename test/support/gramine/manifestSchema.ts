@@ -132,12 +132,20 @@ function place(path: readonly PropertyKey[]): string {
   return `data${path.map((key) => (typeof key === "number" ? `[${key}]` : `['${String(key)}']`)).join("")}`;
 }
 
+function inDictionary(path: readonly PropertyKey[]): string {
+  return typeof path.at(-1) === "string" ? " for dictionary value" : "";
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     return `extra keys not allowed @ ${place([...issue.path, issue.keys[0] as string])}`;
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
     return `required key not provided @ ${place(issue.path)}`;
+  }
+  // `int` is bigint-or-bool: report the branch voluptuous names.
+  if (issue.code === "invalid_union" && issue.errors.every((branch) => branch[0]?.code === "invalid_type")) {
+    return describeIssue({ ...(issue.errors[0]?.[0] as z.core.$ZodIssue), path: issue.path });
   }
   if (issue.code === "invalid_type") {
     const expected = {
@@ -148,14 +156,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       object: "a dictionary",
     };
     const name = expected[issue.expected as keyof typeof expected] ?? issue.expected;
-    return `expected ${name} @ ${place(issue.path)}`;
+    return `expected ${name}${inDictionary(issue.path)} @ ${place(issue.path)}`;
   }
-  return `not a valid value @ ${place(issue.path)}`;
+  return `not a valid value${inDictionary(issue.path)} @ ${place(issue.path)}`;
 }
 
 /** Why the manifest does not pass Gramine's schema (voluptuous' wording), or undefined when it does. */
 export function manifestSchemaProblem(document: unknown): string | undefined {
-  const result = gramineManifestSchema.safeParse(document);
+  const result = gramineManifestSchema.safeParse(document, { reportInput: true });
   if (result.success) return undefined;
   return describeIssue(result.error.issues[0] as z.core.$ZodIssue);
 }

@@ -71,13 +71,18 @@ export async function installGramineStandIns(
     await chmod(file, 0o755);
   }
 
-  const pkglibdir = (...parts: string[]): string => written(path.join(layout.pkglibdir, ...parts));
-  await mkdir(pkglibdir("runtime", "glibc"), { recursive: true });
-  await mkdir(pkglibdir("sgx"), { recursive: true });
-  await writeFile(pkglibdir("libsysdb.so"), "stand-in of Gramine's LibOS\n");
-  for (const library of ["ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6", "libpthread.so.0"]) {
-    await writeFile(pkglibdir("runtime", "glibc", library), `stand-in of Gramine's ${library}\n`);
-  }
-  await copyFile(options.libpal, pkglibdir("sgx", "libpal.so"));
+  await writeStandInInstallation(written(layout.pkglibdir), options.libpal);
   return { binDir: seen(layout.bin), pkglibdir: seen(layout.pkglibdir) };
+}
+
+/** A stand-in Gramine installation at `pkglibdir`: the LibOS, the runtime's glibc, sgx/libpal.so. */
+export async function writeStandInInstallation(pkglibdir: string, libpal: string): Promise<void> {
+  const at = (...parts: string[]): string => path.join(pkglibdir, ...parts);
+  await mkdir(at("runtime", "glibc"), { recursive: true });
+  await mkdir(at("sgx"), { recursive: true });
+  await writeFile(at("libsysdb.so"), "stand-in of Gramine's LibOS\n");
+  for (const library of ["ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6", "libpthread.so.0"]) {
+    await writeFile(at("runtime", "glibc", library), `stand-in of Gramine's ${library}\n`);
+  }
+  await copyFile(libpal, at("sgx", "libpal.so"));
 }

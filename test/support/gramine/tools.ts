@@ -164,7 +164,8 @@ function signingKey(file: string): KeyObject {
     throw new Uncaught("ValueError", `Could not deserialize key data (${(error as Error).message})`);
   }
   if (key.asymmetricKeyType !== "rsa") {
-    throw new UsageError(`Invalid key: expected RSA private key, found ${key.asymmetricKeyType} instance`);
+    const found = key.asymmetricKeyType === "ec" ? "_EllipticCurvePrivateKey" : key.asymmetricKeyType;
+    throw new UsageError(`Invalid key: expected RSA private key, found ${found} instance`);
   }
   const { modulusLength, publicExponent } = key.asymmetricKeyDetails ?? {};
   if (modulusLength !== 3072) {
