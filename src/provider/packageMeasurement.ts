@@ -3,7 +3,7 @@
 // into the engine (streamed from disk) unless the engine holds it already, and run once with
 // `msehome-run --dry-run` and exactly the launch arguments the operator's spawn used, with the
 // package's app.tar as input. An image this run loaded is removed again.
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runAppDryRun } from "../docker/appContainer.js";
@@ -93,10 +93,6 @@ export async function measurePackage(
     options.onPhase?.(`Extracting ${path.basename(packagePath)}`);
     const extracted = await extractPackage(path.resolve(packagePath), path.join(work, "package"));
     const config = await readMseToml(extracted.files["mse.toml"]);
-    // The container sees exactly what spawn mounts: a directory holding app.tar only.
-    const inputDir = path.join(work, "input");
-    await mkdir(inputDir);
-    await rename(extracted.files["app.tar"], path.join(inputDir, "app.tar"));
     signal?.throwIfAborted();
 
     engine = options.engine ?? (await connectDocker());
@@ -117,7 +113,7 @@ export async function measurePackage(
     const run = await runAppDryRun(engine, {
       image: imageId,
       launch: launchArgumentsOf(spawnArgs, mode, config),
-      inputDir,
+      appTar: extracted.files["app.tar"],
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     if (run.exitCode !== 0) {

@@ -96,6 +96,8 @@ export async function runContainer(
       `platform at ${layout.simulationPlatformDir} and prove nothing about hardware`,
   );
   io.log(`simulated MRENCLAVE ${Buffer.from(mrEnclave).toString("hex")}`);
+  // The enclave starts in the app directory (Gramine's fs.start_dir).
+  process.chdir(layout.appDir);
   const provider = await SimulationProvider.open({
     platformDir: layout.simulationPlatformDir,
     signerKeyPath: layout.signerKey,
