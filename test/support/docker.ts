@@ -94,7 +94,9 @@ export async function removeAppNamed(name: string): Promise<void> {
     try {
       await removeAppContainer(engine, appContainerOf(container));
     } catch {
-      await removeContainer(engine, container.id, { force: true, ignoreMissing: true }).catch(() => undefined);
+      await removeContainer(engine, container.id, { force: true, ignoreMissing: true }).catch(
+        () => undefined,
+      );
     }
   }
   const volumes = await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name }).catch(() => []);
