@@ -3,17 +3,33 @@
 // dry run that prints its measurement.
 import path from "node:path";
 import {
+  APP_CONTAINER_INPUTS,
+  APP_CONTAINER_LAYOUT,
+  APP_CONTAINER_PORT,
+} from "../model/appContainerLayout.js";
+import {
   formatLaunchArguments,
   type LaunchArguments,
   parseLaunchArguments,
 } from "../model/launchArguments.js";
 import { MSEHOME_VERSION } from "../version.js";
+import {
+  type AppInputs,
+  type AppVolumes,
+  appTmpfsMounts,
+  appVolumeMounts,
+  appVolumesOf,
+  createAppVolumes,
+  removeVolumes,
+  VOLUME_APP_LABEL,
+} from "./appFilesystem.js";
 import { type AppLabels, type AppMode, appLabelsToDocker, parseAppLabels } from "./appLabels.js";
 import {
   type ContainerInfo,
   type ContainerStatus,
   createNamedContainer,
   inspectContainer,
+  removeContainer,
   startPublishedContainer,
 } from "./container.js";
 import {
@@ -26,26 +42,10 @@ import {
   dockerTmpfs,
   type Mount,
 } from "./containerConfig.js";
-import {
-  type AppInputs,
-  type AppVolumes,
-  appTmpfsMounts,
-  appVolumeMounts,
-  appVolumesOf,
-  createAppVolumes,
-  removeVolumes,
-  VOLUME_APP_LABEL,
-} from "./appFilesystem.js";
+import { readContainerFile } from "./containerFiles.js";
 import type { DockerEngine } from "./engine.js";
 import { ContainerSpecError, NotAnAppContainerError } from "./errors.js";
 import { ONE_SHOT_LABEL, type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
-import { removeContainer } from "./container.js";
-import {
-  APP_CONTAINER_INPUTS,
-  APP_CONTAINER_LAYOUT,
-  APP_CONTAINER_PORT,
-} from "../model/appContainerLayout.js";
-import { readContainerFile } from "./containerFiles.js";
 
 export { APP_CONTAINER_PORT } from "../model/appContainerLayout.js";
 
