@@ -6,6 +6,7 @@ import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DockerEngine } from "../../../src/docker/engine.js";
+import { SIMULATION_ONLY_ENV } from "../../../src/model/baseImage.js";
 import { buildImage } from "../../../src/docker/imageBuild.js";
 import { sharedLibraries } from "../testImage.js";
 import { IMAGE_LAYOUT, installGramineStandIns } from "./standIns.js";
@@ -13,7 +14,7 @@ import { IMAGE_LAYOUT, installGramineStandIns } from "./standIns.js";
 const DOCKERFILE = `ARG BASE
 FROM \${BASE}
 COPY rootfs/ /
-ENV MSEHOME_SIMULATION_ONLY=0
+ENV ${SIMULATION_ONLY_ENV}=0
 `;
 
 /** Builds the image `tag` on top of `base`; returns its id. */
