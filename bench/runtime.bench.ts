@@ -1,7 +1,7 @@
 // Figures of the app container in simulation: base image size, time from container start to the
 // configuration server answering, and from the accepted POST to the app answering its healthcheck.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,7 +12,7 @@ import { serializeConfigurationPayload } from "../src/model/configurationPayload
 import { tarDirectory } from "../src/package/tarWriter.js";
 import { scaffold } from "../src/provider/scaffold.js";
 import { initPlatform } from "../src/simulation/platform.js";
-import { removeContainer } from "../src/docker/container.js";
+import { type AppContainer, removeAppContainer } from "../src/docker/appContainer.js";
 import { DockerEngine } from "../src/docker/engine.js";
 import { inspectImage } from "../src/docker/images.js";
 import { httpsRequest, simulationLaunch, startSimulationApp, waitFor } from "../test/support/appContainer.js";
@@ -37,12 +37,11 @@ const size = (await inspectImage(engine, image))?.sizeBytes ?? 0;
 console.log(`base image ${image}: ${(size / 1e6).toFixed(1)} MB`);
 
 const work = await mkdtemp(path.join(tmpdir(), "msehome-bench-runtime-"));
-const containers: string[] = [];
+const containers: AppContainer[] = [];
 try {
   const app = await scaffold("benchapp", { parentDir: work });
-  const inputDir = path.join(work, "input");
-  await mkdir(inputDir);
-  await tarDirectory(path.join(app.directory, "mse_src"), path.join(inputDir, "app.tar"));
+  const appTar = path.join(work, "app.tar");
+  await tarDirectory(path.join(app.directory, "mse_src"), appTar);
   const sealedSecrets = await readFile(path.join(app.directory, "secrets_to_seal.json"));
   const secrets = JSON.parse(await readFile(path.join(app.directory, "secrets.json"), "utf8")) as unknown;
   const signerKey = path.join(work, "enclave-key.pem");
@@ -50,7 +49,7 @@ try {
   await writeFile(signerKey, privateKey.export({ type: "pkcs8", format: "pem" }));
   const platformDir = path.join(work, "platform");
   await initPlatform(platformDir);
-  const inputs = { image, inputDir, signerKey, platformDir };
+  const inputs = { image, appTar, signerKey, platformDir };
 
   const toWaiting: number[] = [];
   const toApp: number[] = [];
@@ -62,7 +61,7 @@ try {
       inputs,
       simulationLaunch({ appId: id, expiration: Math.floor(Date.now() / 1000) + 86_400 }),
     );
-    containers.push(container.id);
+    containers.push(container);
     const waiting = await waitFor(port, (reply) => reply.headers["mse-status"] === "Waiting", {
       container: { engine, id: container.id },
     });
@@ -86,7 +85,7 @@ try {
       container: { engine, id: container.id },
     });
     toApp.push(performance.now() - posted);
-    await removeContainer(engine, container.id, { force: true });
+    await removeAppContainer(engine, container);
   }
   console.log(
     `container start → configuration server ready: median ${median(toWaiting).toFixed(0)} ms over ${RUNS} (${toWaiting.map((t) => t.toFixed(0)).join(", ")})`,
@@ -96,9 +95,7 @@ try {
   );
 } finally {
   await Promise.all(
-    containers.map((id) =>
-      removeContainer(engine, id, { force: true, ignoreMissing: true }).catch(() => undefined),
-    ),
+    containers.map((container) => removeAppContainer(engine, container).catch(() => undefined)),
   );
   await rm(work, { recursive: true, force: true });
 }

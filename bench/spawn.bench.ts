@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { removeContainer } from "../src/docker/container.js";
+import { appContainerOf, removeAppContainer } from "../src/docker/appContainer.js";
+import { findContainer } from "../src/docker/container.js";
 import { DockerEngine } from "../src/docker/engine.js";
 import { inspectImage, removeImage } from "../src/docker/images.js";
 import { SIMULATION_BASE_IMAGE } from "../src/model/baseImage.js";
@@ -90,7 +91,8 @@ try {
   if (imageMiB < 1024) throw new Error("the benchmark image is smaller than 1 GiB");
   failed = spawned.peakMiB >= LIMIT_MIB;
 } finally {
-  await removeContainer(engine, name, { force: true, ignoreMissing: true });
+  const app = await findContainer(engine, name);
+  if (app) await removeAppContainer(engine, appContainerOf(app));
   await removeImage(engine, appImageTag(name), { ignoreMissing: true }).catch(() => undefined);
   if (imageId)
     await removeImage(engine, imageId, { force: true, ignoreMissing: true }).catch(() => undefined);

@@ -1,25 +1,34 @@
-// App containers on the real engine: labels, mounts and port binding read back; lifecycle, logs, early exits.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// App containers on the real engine: labels, volumes, tmpfs and port binding read back; lifecycle with
+// their volumes, logs, early exits.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectLogs, describeDocker, testEngine, waitForHttp } from "../../test/support/docker.js";
+import {
+  collectLogs,
+  describeDocker,
+  removeAppNamed,
+  testEngine,
+  waitForHttp,
+} from "../../test/support/docker.js";
 import { SAMPLE_LAUNCH } from "../../test/support/launchArguments.js";
 import { freePort, uniqueName } from "../../test/support/unique.js";
 import { importNodeImage, removeImageTree } from "../../test/support/testImage.js";
 import { MSEHOME_VERSION } from "../version.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
 import {
-  APP_CONTAINER_PATHS,
   type AppContainerSpec,
   appContainerCreateOptions,
+  readAppSignerKey,
+  removeAppContainer,
   runAppDryRun,
   startAppContainer,
 } from "./appContainer.js";
+import { listVolumesByLabel } from "./volumes.js";
 import { findAppContainer, getAppContainer, listAppContainers } from "./appContainerLookup.js";
-import { findContainer, removeContainer, restartContainer, stopContainer, waitForExit } from "./container.js";
+import { findContainer, restartContainer, stopContainer, waitForExit } from "./container.js";
 import { containerLogs, pipeContainerLogs, readContainerLogs } from "./containerLogs.js";
 import {
   AppNotFoundError,
@@ -31,13 +40,14 @@ import {
 } from "./errors.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-app-"));
-const inputDir = path.join(scratch, "input");
+const appTar = path.join(scratch, "app.tar");
 const platformDir = path.join(scratch, "platform");
 const signerKey = path.join(scratch, "enclave-key.pem");
-mkdirSync(inputDir);
 mkdirSync(platformDir);
-writeFileSync(path.join(inputDir, "app.tar"), "pretend this is app.tar");
+writeFileSync(appTar, "pretend this is app.tar");
+writeFileSync(path.join(platformDir, "platform-key"), "secret\n", { mode: 0o600 });
 writeFileSync(signerKey, "-----BEGIN RSA PRIVATE KEY-----\n(test)\n-----END RSA PRIVATE KEY-----\n");
+const volumes = { inputs: "app-inputs", storage: "app-storage" };
 
 const tag = `msehome-test/${uniqueName("app")}:1`;
 let imageId = "";
@@ -53,20 +63,24 @@ function spec(overrides: Partial<AppContainerSpec> = {}): AppContainerSpec {
     image: tag,
     launch,
     port: 1,
-    inputDir,
-    signerKeyFile: signerKey,
-    simulationPlatformDir: platformDir,
+    inputs: { appTar, signerKey, simulationPlatformDir: platformDir },
     healthcheckEndpoint: "/health",
     ...overrides,
   };
 }
 
 describe("app container create options", () => {
-  it("mount the input, signer key and simulated platform read-only and publish 443 on 127.0.0.1", () => {
-    const options = appContainerCreateOptions(spec({ port: 9443 })) as {
+  it("give the enclave's filesystem: inputs read-only, storage, tmpfs, nothing else writable; publish 443 on 127.0.0.1", () => {
+    const options = appContainerCreateOptions(spec({ port: 9443 }), volumes) as {
       Cmd: string[];
       Labels: Record<string, string>;
-      HostConfig: { PortBindings: unknown; Mounts: unknown; Devices: unknown[] };
+      HostConfig: {
+        PortBindings: unknown;
+        Mounts: unknown;
+        Tmpfs: unknown;
+        ReadonlyRootfs: boolean;
+        Devices: unknown[];
+      };
     };
     expect(options.Cmd).toEqual([
       "--size",
@@ -85,10 +99,17 @@ describe("app container create options", () => {
       "443/tcp": [{ HostIp: "127.0.0.1", HostPort: "9443" }],
     });
     expect(options.HostConfig.Mounts).toEqual([
-      { Type: "bind", Source: inputDir, Target: "/opt/input", ReadOnly: true },
-      { Type: "bind", Source: signerKey, Target: "/root/.config/gramine/enclave-key.pem", ReadOnly: true },
-      { Type: "bind", Source: platformDir, Target: "/opt/msehome/sim-platform", ReadOnly: true },
+      { Type: "volume", Source: "app-inputs", Target: "/opt/input", ReadOnly: true },
+      { Type: "volume", Source: "app-storage", Target: "/opt/msehome/storage", ReadOnly: false },
     ]);
+    expect(options.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(options.HostConfig.Tmpfs).toEqual({
+      "/opt/msehome/code": "rw,noexec,nosuid,nodev,mode=0755",
+      "/opt/msehome/app": "rw,exec,nosuid,nodev,mode=0755",
+      "/opt/msehome/secrets": "rw,noexec,nosuid,nodev,mode=0700",
+      "/opt/msehome/enclave": "rw,noexec,nosuid,nodev,mode=0755",
+      "/tmp": "rw,noexec,nosuid,nodev,mode=1777",
+    });
     expect(options.HostConfig.Devices).toEqual([]);
     expect(options.Labels).toMatchObject({
       msehome: "1",
@@ -101,10 +122,11 @@ describe("app container create options", () => {
     const options = appContainerCreateOptions(
       spec({
         launch: { ...launch, simulation: false },
-        simulationPlatformDir: undefined,
+        inputs: { appTar, signerKey },
         hostIp: "0.0.0.0",
         port: 8443,
       }),
+      volumes,
     ) as {
       Cmd: string[];
       Labels: Record<string, string>;
@@ -126,20 +148,14 @@ describe("app container create options", () => {
       Target: "/var/run/aesmd",
       ReadOnly: false,
     });
-    expect(options.HostConfig.Mounts.map((m) => m.Target)).not.toContain(
-      APP_CONTAINER_PATHS.simulationPlatform,
-    );
     expect(options.HostConfig.PortBindings).toEqual({ "443/tcp": [{ HostIp: "0.0.0.0", HostPort: "8443" }] });
   });
 
-  it("refuse simulation without a platform directory, relative paths and impossible ports", () => {
-    expect(() => appContainerCreateOptions(spec({ simulationPlatformDir: undefined }))).toThrow(
+  it("refuse simulation without a platform directory and impossible ports", () => {
+    expect(() => appContainerCreateOptions(spec({ inputs: { appTar, signerKey } }), volumes)).toThrow(
       new ContainerSpecError("a simulation app container needs the simulated platform directory"),
     );
-    expect(() => appContainerCreateOptions(spec({ inputDir: "input" }))).toThrow(
-      'the input directory must be an absolute path, not "input"',
-    );
-    expect(() => appContainerCreateOptions(spec({ port: 70000 }))).toThrow(
+    expect(() => appContainerCreateOptions(spec({ port: 70000 }), volumes)).toThrow(
       "port 70000 is not between 1 and 65535",
     );
   });
@@ -151,7 +167,7 @@ describeDocker("app containers", () => {
   });
 
   afterAll(async () => {
-    for (const name of names) await removeContainer(testEngine(), name, { force: true, ignoreMissing: true });
+    for (const name of names) await removeAppNamed(name);
     await removeImageTree(testEngine(), imageId);
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -178,20 +194,28 @@ describeDocker("app containers", () => {
     expect(app.binding).toEqual({ hostIp: "127.0.0.1", hostPort: port });
     expect(app.imageId).toBe(imageId);
     expect(app.startedAt).toBeInstanceOf(Date);
-    expect(app.mounts).toEqual(
+    const volumeMounts = app.mounts.filter((mount) => mount.type === "volume");
+    expect(volumeMounts.map(({ target, readOnly }) => ({ target, readOnly }))).toEqual(
       expect.arrayContaining([
-        { type: "bind", source: inputDir, target: "/opt/input", readOnly: true },
-        { type: "bind", source: signerKey, target: "/root/.config/gramine/enclave-key.pem", readOnly: true },
-        { type: "bind", source: platformDir, target: "/opt/msehome/sim-platform", readOnly: true },
+        { target: "/opt/input", readOnly: true },
+        { target: "/opt/msehome/storage", readOnly: false },
       ]),
+    );
+    // The volumes are the app's own, named after it and labelled with its name.
+    const names = volumeMounts.map((mount) => mount.name ?? "");
+    expect(names.every((name) => name.startsWith(`${app.name}-`))).toBe(true);
+    expect((await listVolumesByLabel(testEngine(), { "msehome.app": app.name })).sort()).toEqual(
+      names.sort(),
     );
 
     const response = await waitForHttp(port);
     expect(response.headers.get("mse-status")).toBe("Waiting");
     expect(await response.json()).toEqual({
-      args: appContainerCreateOptions(spec({ port })).Cmd,
-      input: ["app.tar"],
+      args: appContainerCreateOptions(spec({ port }), volumes).Cmd,
+      input: ["app.tar", "enclave-key.pem", "sim-platform"],
     });
+    // What the engine holds came through its API, byte for byte.
+    expect(await readAppSignerKey(testEngine(), app)).toBe(readFileSync(signerKey, "utf8"));
 
     const logs = await collectLogs(app.id);
     expect(logs.stdout).toContain("listening on 443");
@@ -217,8 +241,10 @@ describeDocker("app containers", () => {
     expect((await getAppContainer(testEngine(), app.name)).running).toBe(true);
     expect((await waitForHttp(port)).headers.get("mse-status")).toBe("Waiting");
 
-    await removeContainer(testEngine(), app.id, { force: true });
+    const removed = await removeAppContainer(testEngine(), app);
+    expect(removed).toHaveLength(2);
     expect(await findAppContainer(testEngine(), app.name)).toBeUndefined();
+    expect(await listVolumesByLabel(testEngine(), { "msehome.app": app.name })).toEqual([]);
     await expect(getAppContainer(testEngine(), app.name)).rejects.toThrow(
       new AppNotFoundError(app.name).message,
     );
@@ -295,6 +321,7 @@ describeDocker("app containers", () => {
         `port 127.0.0.1:${port} is not available (already in use); choose another --port`,
       );
       expect(await findContainer(testEngine(), blocked.name)).toBeUndefined();
+      expect(await listVolumesByLabel(testEngine(), { "msehome.app": blocked.name })).toEqual([]);
     } finally {
       blocker.close();
     }
@@ -305,12 +332,13 @@ describeDocker("app containers", () => {
     const hardware = spec({
       port: await freePort(),
       launch: { ...launch, simulation: false },
-      simulationPlatformDir: undefined,
+      inputs: { appTar, signerKey },
     });
     const failure = await startAppContainer(testEngine(), hardware).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DockerEngineError);
     expect((failure as Error).message).toMatch(/(sgx_enclave|aesmd)/);
     expect(await findContainer(testEngine(), hardware.name)).toBeUndefined();
+    expect(await listVolumesByLabel(testEngine(), { "msehome.app": hardware.name })).toEqual([]);
   });
 
   it("tell a container that is not an msehome app from a missing one", async () => {
@@ -322,19 +350,14 @@ describeDocker("app containers", () => {
   });
 
   it("run the image once in --dry-run with the same inputs and return its output", async () => {
-    const first = await runAppDryRun(testEngine(), {
-      image: tag,
-      launch,
-      inputDir,
-      signerKeyFile: signerKey,
-    });
+    const first = await runAppDryRun(testEngine(), { image: tag, launch, appTar });
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain('"--dry-run"');
     const measurement = /^Measurement:\n {4}([0-9a-f]{64})$/m.exec(first.stdout)?.[1];
     expect(measurement).toMatch(/^[0-9a-f]{64}$/);
-    const otherInput = mkdtempSync(path.join(scratch, "input-"));
-    writeFileSync(path.join(otherInput, "app.tar"), "pretend this is app.tar, one byte more");
-    const second = await runAppDryRun(testEngine(), { image: tag, launch, inputDir: otherInput });
+    const otherTar = path.join(scratch, "other-app.tar");
+    writeFileSync(otherTar, "pretend this is app.tar, one byte more");
+    const second = await runAppDryRun(testEngine(), { image: tag, launch, appTar: otherTar });
     expect(/^Measurement:\n {4}([0-9a-f]{64})$/m.exec(second.stdout)?.[1]).not.toBe(measurement);
   });
 });

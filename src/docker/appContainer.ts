@@ -1,42 +1,56 @@
-// An msehome app container: its labels, mounts, devices and port binding, created, started, read back.
+// An msehome app container: its labels, filesystem (appFilesystem: volumes, tmpfs, a read-only root),
+// devices and port binding; created, started, read back, removed with its volumes; and the one-shot
+// dry run that prints its measurement.
+import path from "node:path";
+import {
+  APP_CONTAINER_INPUTS,
+  APP_CONTAINER_LAYOUT,
+  APP_CONTAINER_PORT,
+} from "../model/appContainerLayout.js";
 import {
   formatLaunchArguments,
   type LaunchArguments,
   parseLaunchArguments,
 } from "../model/launchArguments.js";
 import { MSEHOME_VERSION } from "../version.js";
+import {
+  type AppInputs,
+  type AppVolumes,
+  appTmpfsMounts,
+  appVolumeMounts,
+  appVolumesOf,
+  createAppVolumes,
+  removeVolumes,
+  VOLUME_APP_LABEL,
+} from "./appFilesystem.js";
 import { type AppLabels, type AppMode, appLabelsToDocker, parseAppLabels } from "./appLabels.js";
 import {
   type ContainerInfo,
   type ContainerStatus,
   createNamedContainer,
   inspectContainer,
+  removeContainer,
   startPublishedContainer,
 } from "./container.js";
 import {
-  type BindMount,
-  checkHostPath,
   checkHostPort,
   type DeviceMapping,
   dockerDevices,
   dockerEnv,
   dockerMounts,
   dockerPortBinding,
+  dockerTmpfs,
+  type Mount,
 } from "./containerConfig.js";
+import { readContainerFile } from "./containerFiles.js";
 import type { DockerEngine } from "./engine.js";
 import { ContainerSpecError, NotAnAppContainerError } from "./errors.js";
-import { type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
+import { ONE_SHOT_LABEL, type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
 
-/** Where things live inside the app container. */
-export const APP_CONTAINER_PATHS = {
-  input: "/opt/input",
-  signerKey: "/root/.config/gramine/enclave-key.pem",
-  simulationPlatform: "/opt/msehome/sim-platform",
-  aesmd: "/var/run/aesmd",
-} as const;
+export { APP_CONTAINER_PORT } from "../model/appContainerLayout.js";
 
-/** The app (configuration server, then the app itself) listens on this port in the container. */
-export const APP_CONTAINER_PORT = 443;
+/** Host paths an app container is given on SGX hardware. */
+export const APP_CONTAINER_PATHS = { aesmd: APP_CONTAINER_LAYOUT.aesmdDir } as const;
 
 export const SGX_DEVICES: readonly DeviceMapping[] = [
   { pathOnHost: "/dev/sgx_enclave", pathInContainer: "/dev/sgx_enclave" },
@@ -54,12 +68,8 @@ export interface AppContainerSpec {
   port: number;
   /** Host address of the binding (default 127.0.0.1). */
   hostIp?: string;
-  /** Absolute host directory holding app.tar, mounted read-only at /opt/input. */
-  inputDir: string;
-  /** Absolute path of the enclave signer key (RSA-3072 PEM), mounted read-only. */
-  signerKeyFile?: string;
-  /** Absolute simulated-platform directory; required in simulation, mounted read-only. */
-  simulationPlatformDir?: string;
+  /** app.tar, the signer key and (in simulation, required) the simulated platform, copied into the inputs volume. */
+  inputs: AppInputs;
   /** The app's healthcheck path from mse.toml. */
   healthcheckEndpoint: string;
   /** Extra environment for the runtime. */
@@ -98,35 +108,29 @@ function modeOf(launch: LaunchArguments): AppMode {
   return launch.simulation ? "simulation" : "sgx";
 }
 
-function appMounts(spec: Pick<AppContainerSpec, "inputDir" | "signerKeyFile">): BindMount[] {
-  const mounts: BindMount[] = [{ source: spec.inputDir, target: APP_CONTAINER_PATHS.input, readOnly: true }];
-  if (spec.signerKeyFile) {
-    mounts.push({ source: spec.signerKeyFile, target: APP_CONTAINER_PATHS.signerKey, readOnly: true });
+function checkSpec(spec: AppContainerSpec): void {
+  checkHostPort(spec.port);
+  if (modeOf(spec.launch) === "simulation" && !spec.inputs.simulationPlatformDir) {
+    throw new ContainerSpecError("a simulation app container needs the simulated platform directory");
   }
-  return mounts;
 }
 
-/** The Engine API create body of an app container (exported so its shape can be checked without an engine). */
-export function appContainerCreateOptions(spec: AppContainerSpec): Record<string, unknown> {
-  checkHostPath("input directory", spec.inputDir);
-  checkHostPath("signer key", spec.signerKeyFile);
-  checkHostPath("simulated platform directory", spec.simulationPlatformDir);
-  checkHostPort(spec.port);
+/**
+ * The Engine API create body of an app container with these volumes (exported so its shape can be
+ * checked without an engine).
+ */
+export function appContainerCreateOptions(
+  spec: AppContainerSpec,
+  volumes: AppVolumes,
+): Record<string, unknown> {
+  checkSpec(spec);
   const mode = modeOf(spec.launch);
-  const mounts = appMounts(spec);
+  const mounts: Mount[] = appVolumeMounts(volumes);
   let devices: DeviceMapping[] = [];
-  if (mode === "simulation") {
-    if (!spec.simulationPlatformDir) {
-      throw new ContainerSpecError("a simulation app container needs the simulated platform directory");
-    }
-    mounts.push({
-      source: spec.simulationPlatformDir,
-      target: APP_CONTAINER_PATHS.simulationPlatform,
-      readOnly: true,
-    });
-  } else {
+  if (mode === "sgx") {
     devices = [...SGX_DEVICES];
-    mounts.push({ source: APP_CONTAINER_PATHS.aesmd, target: APP_CONTAINER_PATHS.aesmd, readOnly: false });
+    const aesmd = APP_CONTAINER_LAYOUT.aesmdDir;
+    mounts.push({ source: aesmd, target: aesmd, readOnly: false });
   }
   const labels: AppLabels = {
     name: spec.name,
@@ -153,55 +157,109 @@ export function appContainerCreateOptions(spec: AppContainerSpec): Record<string
     HostConfig: {
       PortBindings,
       Mounts: dockerMounts(mounts),
+      Tmpfs: dockerTmpfs(appTmpfsMounts()),
+      ReadonlyRootfs: true,
       Devices: dockerDevices(devices),
       RestartPolicy: { Name: "no" },
     },
   };
 }
 
-/** Creates (does not start) the app container. */
+/** Creates (does not start) the app container and its volumes; nothing is left when it fails. */
 export async function createAppContainer(
   engine: DockerEngine,
   spec: AppContainerSpec,
 ): Promise<AppContainer> {
-  const id = await createNamedContainer(engine, { name: spec.name, ...appContainerCreateOptions(spec) });
-  return readAppContainer(engine, id);
+  checkSpec(spec);
+  const volumes = await createAppVolumes(engine, {
+    prefix: spec.name,
+    image: spec.image,
+    inputs: spec.inputs,
+    labels: { msehome: "1", [VOLUME_APP_LABEL]: spec.name },
+    storage: true,
+  });
+  try {
+    const id = await createNamedContainer(engine, {
+      name: spec.name,
+      ...appContainerCreateOptions(spec, volumes),
+    });
+    return await readAppContainer(engine, id);
+  } catch (error) {
+    await removeVolumes(engine, [volumes.inputs, volumes.storage ?? ""].filter(Boolean)).catch(
+      () => undefined,
+    );
+    throw error;
+  }
 }
 
 /**
  * Creates and starts the app container. When it cannot start (port taken, device missing), the
- * container is removed again so nothing is left behind.
+ * container and its volumes are removed again so nothing is left behind.
  */
 export async function startAppContainer(engine: DockerEngine, spec: AppContainerSpec): Promise<AppContainer> {
   const created = await createAppContainer(engine, spec);
-  await startPublishedContainer(engine, created.id, { hostIp: hostIpOf(spec), port: spec.port });
+  try {
+    await startPublishedContainer(engine, created.id, { hostIp: hostIpOf(spec), port: spec.port });
+  } catch (error) {
+    await removeVolumes(engine, await appVolumesOf(engine, created)).catch(() => undefined);
+    throw error;
+  }
   return readAppContainer(engine, created.id);
 }
 
+/** The enclave signer key the app was given (PEM), read from its inputs volume. */
+export async function readAppSignerKey(engine: DockerEngine, app: AppContainer): Promise<string> {
+  const file = path.posix.join(APP_CONTAINER_LAYOUT.inputDir, APP_CONTAINER_INPUTS.signerKey);
+  try {
+    return (await readContainerFile(engine, app.id, file)).toString("utf8");
+  } catch (cause) {
+    throw new Error(`the app "${app.name}" has no enclave signer key at ${file}`, { cause });
+  }
+}
+
+/** Removes the app's container (even running) and the volumes it created: its storage goes too. */
+export async function removeAppContainer(engine: DockerEngine, app: AppContainer): Promise<string[]> {
+  const volumes = await appVolumesOf(engine, app);
+  await removeContainer(engine, app.id, { force: true, ignoreMissing: true });
+  await removeVolumes(engine, volumes);
+  return volumes;
+}
+
 /**
- * Runs the image once with `--dry-run` and the given launch arguments (no port, no SGX device),
- * returning its output (`Measurement:\n    <hex>`): how `verify` recomputes MRENCLAVE.
+ * Runs the image once with `--dry-run` and the given launch arguments (no port, no SGX device, the
+ * app container's filesystem with app.tar in its inputs volume), returning its output
+ * (`Measurement:\n    <hex>`): how `verify` recomputes MRENCLAVE. The volume is removed afterwards.
  */
 export async function runAppDryRun(
   engine: DockerEngine,
   spec: {
     image: string;
     launch: LaunchArguments;
-    inputDir: string;
-    signerKeyFile?: string;
+    appTar: string;
     env?: Record<string, string>;
     timeoutMs?: number;
   },
 ): Promise<OneShotResult> {
-  checkHostPath("input directory", spec.inputDir);
-  checkHostPath("signer key", spec.signerKeyFile);
-  return runOneShotContainer(engine, {
+  const volumes = await createAppVolumes(engine, {
+    prefix: "msehome-dry-run",
     image: spec.image,
-    command: formatLaunchArguments({ ...spec.launch, dryRun: true }),
-    mounts: appMounts(spec),
-    ...(spec.env ? { env: spec.env } : {}),
-    ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+    inputs: { appTar: spec.appTar },
+    labels: { msehome: "1", [ONE_SHOT_LABEL]: "1" },
+    storage: false,
   });
+  try {
+    return await runOneShotContainer(engine, {
+      image: spec.image,
+      command: formatLaunchArguments({ ...spec.launch, dryRun: true }),
+      mounts: appVolumeMounts(volumes),
+      tmpfs: appTmpfsMounts(),
+      readOnlyRootfs: true,
+      ...(spec.env ? { env: spec.env } : {}),
+      ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+    });
+  } finally {
+    await removeVolumes(engine, [volumes.inputs]).catch(() => undefined);
+  }
 }
 
 /** Reads a container as an msehome app; NotAnAppContainerError when its labels or command are not an app's. */

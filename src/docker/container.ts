@@ -23,6 +23,8 @@ export interface ContainerMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** A volume's name. */
+  name?: string;
 }
 
 export interface ContainerInfo {
@@ -97,7 +99,15 @@ const inspectSchema = z.object({
       .optional(),
   }),
   Mounts: z
-    .array(z.object({ Type: z.string(), Source: z.string(), Destination: z.string(), RW: z.boolean() }))
+    .array(
+      z.object({
+        Type: z.string(),
+        Name: z.string().optional(),
+        Source: z.string(),
+        Destination: z.string(),
+        RW: z.boolean(),
+      }),
+    )
     .nullable()
     .optional(),
 });
@@ -157,6 +167,7 @@ export async function inspectContainer(engine: DockerEngine, idOrName: string): 
       source: m.Source,
       target: m.Destination,
       readOnly: !m.RW,
+      ...(m.Name ? { name: m.Name } : {}),
     })),
     devices: (c.HostConfig.Devices ?? []).map((d) => `${d.PathOnHost}:${d.PathInContainer}`),
   };

@@ -1,5 +1,5 @@
-// The host resources a container is given: bind mounts, devices and a published port, in the Engine
-// API's shape, with the checks that keep the engine from misreading them.
+// What a container is given: bind mounts of host paths, volumes, tmpfs mounts, devices and a published
+// port, in the Engine API's shape, with the checks that keep the engine from misreading them.
 import { ContainerSpecError } from "./errors.js";
 
 export interface BindMount {
@@ -9,18 +9,49 @@ export interface BindMount {
   readOnly: boolean;
 }
 
+/** A named volume. */
+export interface VolumeMount {
+  volume: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export type Mount = BindMount | VolumeMount;
+
+/** An in-memory filesystem, empty at each start of the container. */
+export interface TmpfsMount {
+  target: string;
+  mode: number;
+  /** Files may be mapped executable (native addons); off by default, as Docker has it. */
+  exec?: boolean;
+}
+
 export interface DeviceMapping {
   pathOnHost: string;
   pathInContainer: string;
 }
 
-export function dockerMounts(mounts: readonly BindMount[]): {
-  Type: "bind";
+export function dockerMounts(mounts: readonly Mount[]): {
+  Type: "bind" | "volume";
   Source: string;
   Target: string;
   ReadOnly: boolean;
 }[] {
-  return mounts.map((m) => ({ Type: "bind", Source: m.source, Target: m.target, ReadOnly: m.readOnly }));
+  return mounts.map((m) =>
+    "volume" in m
+      ? { Type: "volume", Source: m.volume, Target: m.target, ReadOnly: m.readOnly }
+      : { Type: "bind", Source: m.source, Target: m.target, ReadOnly: m.readOnly },
+  );
+}
+
+/** HostConfig.Tmpfs: each target with its mount options. */
+export function dockerTmpfs(mounts: readonly TmpfsMount[]): Record<string, string> {
+  return Object.fromEntries(
+    mounts.map((m) => [
+      m.target,
+      `rw,${m.exec ? "exec" : "noexec"},nosuid,nodev,mode=${m.mode.toString(8).padStart(4, "0")}`,
+    ]),
+  );
 }
 
 export function dockerDevices(

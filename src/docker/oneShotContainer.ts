@@ -2,11 +2,13 @@
 import type { Readable } from "node:stream";
 import { removeContainer, startContainer, waitForExit } from "./container.js";
 import {
-  type BindMount,
   type DeviceMapping,
   dockerDevices,
   dockerEnv,
   dockerMounts,
+  dockerTmpfs,
+  type Mount,
+  type TmpfsMount,
 } from "./containerConfig.js";
 import type { DockerEngine } from "./engine.js";
 import { ContainerTimeoutError } from "./errors.js";
@@ -22,7 +24,10 @@ export interface OneShotOptions {
   /** Arguments to the entrypoint. */
   command?: string[];
   env?: Record<string, string>;
-  mounts?: BindMount[];
+  mounts?: Mount[];
+  tmpfs?: TmpfsMount[];
+  /** Nothing but the mounts is writable. */
+  readOnlyRootfs?: boolean;
   devices?: DeviceMapping[];
   labels?: Record<string, string>;
   /** Kill and remove the container after this long (default 10 minutes). */
@@ -62,6 +67,8 @@ export async function runOneShotContainer(
       NetworkDisabled: false,
       HostConfig: {
         Mounts: dockerMounts(options.mounts ?? []),
+        Tmpfs: dockerTmpfs(options.tmpfs ?? []),
+        ReadonlyRootfs: options.readOnlyRootfs ?? false,
         Devices: dockerDevices(options.devices ?? []),
       },
     }),

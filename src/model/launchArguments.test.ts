@@ -32,6 +32,7 @@ const launch: LaunchArguments = {
   appId: ID,
   application: "app.mjs:app",
   expiration: 1_900_000_000,
+  subprocesses: false,
   simulation: false,
   dryRun: false,
   debug: false,
@@ -54,8 +55,14 @@ describe("formatLaunchArguments", () => {
   });
 
   it("appends the optional switches only when set", () => {
-    const args = formatLaunchArguments({ ...launch, simulation: true, dryRun: true, debug: true });
-    expect(args.slice(-3)).toEqual(["--simulation", "--dry-run", "--debug"]);
+    const args = formatLaunchArguments({
+      ...launch,
+      subprocesses: true,
+      simulation: true,
+      dryRun: true,
+      debug: true,
+    });
+    expect(args.slice(-4)).toEqual(["--subprocesses", "--simulation", "--dry-run", "--debug"]);
   });
 });
 
@@ -72,6 +79,7 @@ describe("parseLaunchArguments", () => {
     for (const variant of [
       launch,
       { ...launch, simulation: true, debug: true },
+      { ...launch, subprocesses: true },
       { ...launch, dryRun: true },
       { ...launch, sizeMb: 1, san: "10.0.0.7" },
     ]) {
@@ -123,7 +131,12 @@ describe("spawn arguments", () => {
       appId: ID,
       application: "app.mjs:app",
     });
-    expect(launchArgumentsFromSpawnArgs(spawnArgs, "simulation")).toEqual({ ...launch, simulation: true });
-    expect(launchArgumentsFromSpawnArgs(spawnArgs, "sgx")).toEqual(launch);
+    const app = { subprocesses: false };
+    expect(launchArgumentsFromSpawnArgs(spawnArgs, "simulation", app)).toEqual({
+      ...launch,
+      simulation: true,
+    });
+    expect(launchArgumentsFromSpawnArgs(spawnArgs, "sgx", app)).toEqual(launch);
+    expect(launchArgumentsFromSpawnArgs(spawnArgs, "sgx", { subprocesses: true }).subprocesses).toBe(true);
   });
 });

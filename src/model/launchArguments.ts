@@ -1,6 +1,6 @@
 // The app container's launch arguments: `msehome-run --size <MB>M --san <host>
-// --id <uuid> --application <module:export> --expiration <unix> [--simulation] [--dry-run]
-// [--debug]`. One typed value, one strict parser (one clear sentence per mistake) and its inverse,
+// --id <uuid> --application <module:export> --expiration <unix> [--subprocesses] [--simulation]
+// [--dry-run] [--debug]`. One typed value, one strict parser (one clear sentence per mistake) and its inverse,
 // shared by spawn (which writes them), the runtime (which boots from them), the operator (which
 // reads them back from the container) and verify (which recomputes MRENCLAVE from them: the
 // measurement binds their text, e.g. the size as "4096M").
@@ -21,6 +21,8 @@ export interface LaunchArguments {
   application: string;
   /** Expiration of the RA-TLS certificate, Unix seconds. */
   expiration: number;
+  /** The app may start child processes (mse.toml's allow_subprocesses); measured. */
+  subprocesses: boolean;
   simulation: boolean;
   dryRun: boolean;
   debug: boolean;
@@ -61,6 +63,7 @@ export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
         id: { type: "string" },
         application: { type: "string" },
         expiration: { type: "string" },
+        subprocesses: { type: "boolean", default: false },
         simulation: { type: "boolean", default: false },
         "dry-run": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
@@ -107,6 +110,7 @@ export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
     appId,
     application,
     expiration: Number(expirationText),
+    subprocesses: values.subprocesses === true,
     simulation: values.simulation === true,
     dryRun: values["dry-run"] === true,
     debug: values.debug === true,
@@ -127,6 +131,7 @@ export function formatLaunchArguments(args: LaunchArguments): string[] {
     "--expiration",
     String(args.expiration),
   ];
+  if (args.subprocesses) argv.push("--subprocesses");
   if (args.simulation) argv.push("--simulation");
   if (args.dryRun) argv.push("--dry-run");
   if (args.debug) argv.push("--debug");
@@ -144,14 +149,22 @@ export function spawnArgsOf(args: LaunchArguments): SpawnArgs {
   };
 }
 
-/** The launch arguments of an enclave, rebuilt from the spawn arguments its evidence records. */
-export function launchArgumentsFromSpawnArgs(spawnArgs: SpawnArgs, mode: EvidenceMode): LaunchArguments {
+/**
+ * The launch arguments of an enclave, rebuilt from the spawn arguments its evidence records and from
+ * what the app's mse.toml asks (evidence does not record it: the provider's own mse.toml decides).
+ */
+export function launchArgumentsFromSpawnArgs(
+  spawnArgs: SpawnArgs,
+  mode: EvidenceMode,
+  app: { subprocesses: boolean },
+): LaunchArguments {
   return {
     sizeMb: spawnArgs.size,
     san: spawnArgs.host,
     appId: spawnArgs.appId,
     application: spawnArgs.application,
     expiration: spawnArgs.expirationDate,
+    subprocesses: app.subprocesses,
     simulation: mode === "simulation",
     dryRun: false,
     debug: false,

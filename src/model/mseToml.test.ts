@@ -40,12 +40,15 @@ describe("mse.toml", () => {
       healthcheck_endpoint: "/health",
       tests_cmd: "node --test",
       tests_requirements: ["undici@6"],
+      allow_subprocesses: false,
     });
   });
 
-  it("defaults tests_requirements to an empty list", () => {
+  it("defaults tests_requirements to an empty list and allow_subprocesses to false", () => {
     const config = parseMseToml(valid.replace(/^tests_requirements.*$/m, ""), "mse.toml");
     expect(config.tests_requirements).toEqual([]);
+    expect(config.allow_subprocesses).toBe(false);
+    expect(parseMseToml(`${valid}allow_subprocesses = true\n`).allow_subprocesses).toBe(true);
   });
 
   it("round-trips through renderMseToml, escaping what TOML needs", () => {
@@ -55,10 +58,14 @@ describe("mse.toml", () => {
       healthcheck_endpoint: '/status?probe="1"',
       tests_cmd: "node --test --test-reporter=spec",
       tests_requirements: ["left-pad@1.3.0", "@scope/pkg@^2"],
+      allow_subprocesses: false,
     };
     const text = renderMseToml(config);
     expect(text.split("\n")[0]).toBe('name = "a.b-c_d"');
+    expect(text).not.toContain("allow_subprocesses");
     expect(parseMseToml(text, "x.toml")).toEqual(config);
+    const withSubprocesses = { ...config, allow_subprocesses: true };
+    expect(parseMseToml(renderMseToml(withSubprocesses))).toEqual(withSubprocesses);
   });
 
   const refusals: Array<[string, string, RegExp]> = [
@@ -109,6 +116,11 @@ describe("mse.toml", () => {
       "requirements given as a string",
       withField("tests_requirements", '"undici"'),
       /field "tests_requirements" must be a list of npm package specifiers/,
+    ],
+    [
+      "allow_subprocesses given as a string",
+      `${valid}allow_subprocesses = "yes"\n`,
+      /field "allow_subprocesses" must be true or false .*got "yes"/,
     ],
     [
       "an unknown field",

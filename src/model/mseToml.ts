@@ -50,6 +50,8 @@ const EXPECTED = {
   healthcheck_endpoint: 'a URL path starting with "/" (e.g. "/health")',
   tests_cmd: 'a non-empty command run in the tests directory (e.g. "node --test")',
   tests_requirements: "a list of npm package specifiers (strings)",
+  allow_subprocesses:
+    "true or false (whether the app may start child processes; on SGX each child is another enclave of the full size)",
 } as const;
 type Field = keyof typeof EXPECTED;
 const FIELDS = Object.keys(EXPECTED) as Field[];
@@ -62,6 +64,8 @@ export const mseConfigSchema = z.strictObject({
   healthcheck_endpoint: z.string().refine((s) => s.startsWith("/") && !/\s/.test(s)),
   tests_cmd: nonEmpty,
   tests_requirements: z.array(nonEmpty).default([]),
+  // Gramine's sys.disallow_subprocesses is set unless the app asks: it is part of MRENCLAVE.
+  allow_subprocesses: z.boolean().default(false),
 });
 
 export type MseConfig = z.infer<typeof mseConfigSchema>;
@@ -114,11 +118,17 @@ export async function readMseToml(file: string): Promise<MseConfig> {
   return parseMseToml(text, file);
 }
 
-/** TOML text of a configuration, fields in the scaffold's order (parseMseToml(renderMseToml(c)) equals c). */
+/**
+ * TOML text of a configuration, fields in the scaffold's order, optional fields only when they differ
+ * from their default (parseMseToml(renderMseToml(c)) equals c).
+ */
 export function renderMseToml(config: MseConfig): string {
   const checked = mseConfigSchema.parse(config);
   const ordered: Record<string, unknown> = {};
-  for (const field of FIELDS) ordered[field] = checked[field];
+  for (const field of FIELDS) {
+    if (field === "allow_subprocesses" && !checked.allow_subprocesses) continue;
+    ordered[field] = checked[field];
+  }
   return `${stringifyToml(ordered).trimEnd()}\n`;
 }
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { collateralRequestForQuote, type PccsClient } from "../attestation/pccs.js";
 import { extractQuoteFromCertificate, fetchPeerCertificate } from "../attestation/ratls.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
-import { APP_CONTAINER_PATHS, type AppContainer } from "../docker/appContainer.js";
+import { type AppContainer, readAppSignerKey } from "../docker/appContainer.js";
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { type Evidence, renderEvidence } from "../model/evidence.js";
@@ -16,7 +16,7 @@ import { appEndpoint } from "./appEndpoint.js";
 import { probeApp } from "./appState.js";
 import { AppStateError } from "./errors.js";
 import { type PccsSource, pccsClientFor } from "./pccsSource.js";
-import { signerPublicKeyPem } from "./signerKey.js";
+import { signerPublicKeyOf } from "./signerKey.js";
 
 export const EVIDENCE_FILE = "evidence.json";
 export const CERTIFICATE_FILE = "ratls.pem";
@@ -26,15 +26,6 @@ export interface EvidenceFiles {
   certificate: string;
 }
 
-/** The host file mounted as the enclave signer key. */
-export function signerKeySource(app: AppContainer): string {
-  const mount = app.mounts.find((m) => m.target === APP_CONTAINER_PATHS.signerKey);
-  if (!mount) {
-    throw new Error(`the app "${app.name}" has no signer key mounted at ${APP_CONTAINER_PATHS.signerKey}`);
-  }
-  return mount.source;
-}
-
 export interface GatheredEvidence {
   evidence: Evidence;
   /** The FMSPC (hex) of the platform's PCK certificate, which the collateral was fetched for. */
@@ -42,7 +33,11 @@ export interface GatheredEvidence {
 }
 
 /** Collects the evidence of a running app (configuration server or app: both serve the RA-TLS certificate). */
-export async function gatherEvidence(app: AppContainer, pccs: PccsClient): Promise<GatheredEvidence> {
+export async function gatherEvidence(
+  engine: DockerEngine,
+  app: AppContainer,
+  pccs: PccsClient,
+): Promise<GatheredEvidence> {
   const probe = await probeApp(app);
   if (probe.state !== "waiting for secrets" && probe.state !== "running") {
     throw new AppStateError(
@@ -59,7 +54,10 @@ export async function gatherEvidence(app: AppContainer, pccs: PccsClient): Promi
   } catch (cause) {
     throw new Error(`the certificate of the app "${app.name}" carries no readable SGX quote`, { cause });
   }
-  const signerPublicKey = await signerPublicKeyPem(signerKeySource(app));
+  const signerPublicKey = signerPublicKeyOf(
+    await readAppSignerKey(engine, app),
+    `the signer key of "${app.name}"`,
+  );
   const collateral = await pccs.fetchCollateral(request);
   const evidence: Evidence = {
     mode: app.mode,
@@ -106,7 +104,7 @@ export async function collectEvidence(request: EvidenceRequest): Promise<Evidenc
   const pccs = await pccsClientFor(request);
   const engine = request.engine ?? (await connectDocker());
   const app = await getAppContainer(engine, request.name);
-  const { evidence, fmspc } = await gatherEvidence(app, pccs);
+  const { evidence, fmspc } = await gatherEvidence(engine, app, pccs);
   const files = await writeEvidence(evidence, path.resolve(request.outputDir));
   return {
     name: app.name,

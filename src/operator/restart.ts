@@ -1,13 +1,12 @@
-// `msehome restart NAME`: restarts the app's container and waits until it serves again (the
-// enclave finds its keys and configuration in its storage, so a configured app runs at once).
-import { existsSync } from "node:fs";
+// `msehome restart NAME`: restarts the app's container and waits until it serves again (a configured
+// enclave finds its record in its storage volume and runs at once with the same certificate; one
+// never configured waits for its configuration again, with a new certificate).
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { readAppContainer } from "../docker/appContainer.js";
 import { restartContainer } from "../docker/container.js";
 import { connectDocker } from "../docker/engine.js";
 import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./appReadiness.js";
 import type { AppProbe } from "./appState.js";
-import { OperatorInputError } from "./errors.js";
 
 /** `timeoutMs` is how long to wait for the app to serve again. */
 export interface RestartRequest extends AppWaitRequest {
@@ -24,14 +23,6 @@ export interface RestartResult {
 export async function restartApp(request: RestartRequest): Promise<RestartResult> {
   const engine = request.engine ?? (await connectDocker());
   const app = await getAppContainer(engine, request.name);
-  // The engine would refuse with a bare "bind source path does not exist"; say which file and why.
-  for (const mount of app.mounts) {
-    if (mount.type === "bind" && mount.source.startsWith("/") && !existsSync(mount.source)) {
-      throw new OperatorInputError(
-        `the app "${app.name}" cannot restart: ${mount.source} (mounted at ${mount.target}) is gone; it lives in the directory spawn wrote, which must be kept while the app exists`,
-      );
-    }
-  }
   request.onPhase?.(`Restarting ${app.name}`);
   await restartContainer(engine, app.id);
   const probe = await waitForAppState(

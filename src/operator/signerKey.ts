@@ -61,12 +61,15 @@ export async function signerPublicKeyPem(file: string): Promise<string> {
   } catch (cause) {
     throw new Error(`cannot read the enclave signer key ${file}`, { cause });
   }
+  return signerPublicKeyOf(text, `the enclave signer key ${file}`);
+}
+
+/** The public half (SPKI PEM) of a signer key's PEM, private or public; `what` names it in errors. */
+export function signerPublicKeyOf(pem: string, what: string): string {
   try {
-    const key = text.includes("PRIVATE KEY")
-      ? createPublicKey(createPrivateKey(text))
-      : createPublicKey(text);
+    const key = pem.includes("PRIVATE KEY") ? createPublicKey(createPrivateKey(pem)) : createPublicKey(pem);
     return key.export({ type: "spki", format: "pem" }) as string;
   } catch (cause) {
-    throw new Error(`the enclave signer key ${file} is not a PEM key`, { cause });
+    throw new Error(`${what} is not a PEM key`, { cause });
   }
 }

@@ -1,12 +1,13 @@
 // `msehome spawn NAME --host H --port P --size MB --package F --output DIR`: checks everything
 // first, extracts the package into DIR, loads its image (streamed, id checked against the
-// manifest), starts the app container, waits for the configuration server, and collects the
-// evidence. A failure at any step removes what this spawn created: container, image tag, files.
+// manifest), starts the app container (its code, signer key and simulated platform copied into its
+// inputs volume through the Engine API), waits for the configuration server, and collects the
+// evidence. A failure at any step removes what this spawn created: container, volumes, image tag,
+// files.
 import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { type AppContainer, startAppContainer } from "../docker/appContainer.js";
-import { removeContainer } from "../docker/container.js";
+import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
@@ -83,7 +84,8 @@ export interface SpawnResult {
 
 /** Undoes a half-done spawn, newest first; errors while undoing never hide the original failure. */
 class SpawnRollback {
-  container: string | undefined;
+  /** The app container, removed with its volumes. */
+  container: AppContainer | undefined;
   /** The app's tag, once given. */
   tag: string | undefined;
   /** The image id when this spawn loaded it (it was not on the engine before). */
@@ -99,8 +101,8 @@ class SpawnRollback {
       await step().catch(() => undefined);
     };
     if (this.container) {
-      const id = this.container;
-      await attempt(() => removeContainer(this.engine, id, { force: true, ignoreMissing: true }));
+      const app = this.container;
+      await attempt(() => removeAppContainer(this.engine, app));
     }
     if (this.tag) {
       const tag = this.tag;
@@ -196,15 +198,11 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       );
     }
 
-    // 4. DIR: mse.toml and tests/ for `msehome test`, input/app.tar for the container.
+    // 4. DIR: mse.toml and tests/ for `msehome test`.
     workspace.wrote(paths.tests);
     await extractPackageTests(extracted, paths.tests);
     workspace.wrote(paths.config);
     await rename(extracted.files["mse.toml"], paths.config);
-    workspace.wrote(paths.input);
-    await mkdir(paths.input);
-    await rename(extracted.files["app.tar"], path.join(paths.input, "app.tar"));
-    await rm(staging, { recursive: true, force: true });
 
     // 5. The signer key: the operator's, or a fresh one kept in DIR for restarts.
     let signerKeyFile = signerKeyPath;
@@ -225,6 +223,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       appId: randomUUID(),
       application: config.application,
       expiration: Math.floor(now.getTime() / 1000) + days * 86_400,
+      subprocesses: config.allow_subprocesses,
       simulation,
       dryRun: false,
       debug: false,
@@ -235,12 +234,18 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       launch,
       port: request.port,
       hostIp,
-      inputDir: paths.input,
-      signerKeyFile,
-      ...(request.simulation ? { simulationPlatformDir: path.resolve(request.simulation.platformDir) } : {}),
+      inputs: {
+        appTar: extracted.files["app.tar"],
+        signerKey: signerKeyFile,
+        ...(request.simulation
+          ? { simulationPlatformDir: path.resolve(request.simulation.platformDir) }
+          : {}),
+      },
       healthcheckEndpoint: config.healthcheck_endpoint,
     });
-    rollback.container = app.id;
+    rollback.container = app;
+    // The inputs volume holds the code now.
+    await rm(staging, { recursive: true, force: true });
     request.onPhase?.(`Waiting for the configuration server of ${request.name}`);
     const probe = await waitForAppState(engine, app, ["waiting for secrets"], {
       during: "waiting for its configuration server",
@@ -254,7 +259,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     request.onPhase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
     workspace.wrote(paths.evidence);
     workspace.wrote(paths.certificate);
-    const { evidence, fmspc } = await gatherEvidence(app, pccs);
+    const { evidence, fmspc } = await gatherEvidence(engine, app, pccs);
     await writeEvidence(evidence, paths.directory);
 
     const { directory, ...files } = paths;

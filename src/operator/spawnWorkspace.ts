@@ -1,7 +1,8 @@
 // The directory spawn writes (--output DIR): what the provider receives (evidence.json, ratls.pem),
-// what `msehome test` reads (mse.toml, tests/), and what the container mounts for as long as the app
-// exists (input/app.tar, enclave-key.pem). Spawn refuses to overwrite any of it, and a failed spawn
-// removes what it wrote (the directory too when spawn created it).
+// what `msehome test` reads (mse.toml, tests/), and the generated enclave signer key (a copy of it,
+// like the code, is in the app's inputs volume: the app never needs DIR again). Spawn refuses to
+// overwrite any of it, and a failed spawn removes what it wrote (the directory too when spawn
+// created it).
 import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -13,8 +14,6 @@ export const WORKSPACE_ENTRIES = {
   certificate: CERTIFICATE_FILE,
   config: "mse.toml",
   tests: "tests",
-  /** Mounted read-only at /opt/input: holds app.tar only. */
-  input: "input",
   signerKey: "enclave-key.pem",
 } as const;
 

@@ -1,12 +1,14 @@
-// `msehome stop NAME [--remove]`: stops the app's container; --remove also deletes it and releases its image.
+// `msehome stop NAME [--remove]`: stops the app's container; --remove also deletes it with its volumes
+// (the code it was given and its enclave storage) and releases its image.
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { getAppContainer } from "../docker/appContainerLookup.js";
-import { removeContainer, stopContainer } from "../docker/container.js";
+import { removeAppContainer } from "../docker/appContainer.js";
+import { stopContainer } from "../docker/container.js";
 import { isAppImageTag, releaseAppImage } from "./appImage.js";
 
 export interface StopRequest {
   name: string;
-  /** Delete the container (and the image, unless something else uses it) after stopping it. */
+  /** Delete the container and its volumes (and the image, unless something else uses it) after stopping it. */
   remove?: boolean;
   /** Seconds between SIGTERM and SIGKILL (default 10). */
   graceSeconds?: number;
@@ -18,6 +20,8 @@ export interface StopResult {
   /** False when the container was not running. */
   wasRunning: boolean;
   removed: boolean;
+  /** The volumes removed with the container (inputs and enclave storage). */
+  volumes: string[];
   /** The image reference released with --remove. */
   image: string | null;
 }
@@ -27,10 +31,10 @@ export async function stopApp(request: StopRequest): Promise<StopResult> {
   const app = await getAppContainer(engine, request.name);
   const wasRunning = app.running || app.status === "restarting" || app.status === "paused";
   if (wasRunning) await stopContainer(engine, app.id, request.graceSeconds ?? 10);
-  if (!request.remove) return { name: app.name, wasRunning, removed: false, image: null };
-  await removeContainer(engine, app.id, { force: true, ignoreMissing: true });
+  if (!request.remove) return { name: app.name, wasRunning, removed: false, volumes: [], image: null };
+  const volumes = await removeAppContainer(engine, app);
   // Only the app's own tag is released; an image spawned under another reference is left alone.
   const image = isAppImageTag(app.labels.image) ? app.labels.image : null;
   if (image) await releaseAppImage(engine, image);
-  return { name: app.name, wasRunning, removed: true, image };
+  return { name: app.name, wasRunning, removed: true, volumes, image };
 }

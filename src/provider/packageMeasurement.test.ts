@@ -14,8 +14,10 @@ const spawnArgs = {
 };
 
 describe("launchArgumentsOf", () => {
+  const noSubprocesses = { allow_subprocesses: false };
+
   it("gives msehome-run exactly the spawn arguments, with --dry-run, in the evidence's mode", () => {
-    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "simulation"))).toEqual([
+    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "simulation", noSubprocesses))).toEqual([
       "--size",
       "4096M",
       "--san",
@@ -29,7 +31,15 @@ describe("launchArgumentsOf", () => {
       "--simulation",
       "--dry-run",
     ]);
-    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "sgx"))).not.toContain("--simulation");
+    expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "sgx", noSubprocesses))).not.toContain(
+      "--simulation",
+    );
+  });
+
+  it("asks for subprocesses exactly when the package's mse.toml allows them", () => {
+    expect(
+      formatLaunchArguments(launchArgumentsOf(spawnArgs, "sgx", { allow_subprocesses: true })),
+    ).toContain("--subprocesses");
   });
 });
 

@@ -3,7 +3,7 @@
 // into the engine (streamed from disk) unless the engine holds it already, and run once with
 // `msehome-run --dry-run` and exactly the launch arguments the operator's spawn used, with the
 // package's app.tar as input. An image this run loaded is removed again.
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runAppDryRun } from "../docker/appContainer.js";
@@ -13,7 +13,7 @@ import { inspectImage, removeImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { EvidenceMode, SpawnArgs } from "../model/evidence.js";
 import { launchArgumentsFromSpawnArgs, type LaunchArguments } from "../model/launchArguments.js";
-import { readMseToml } from "../model/mseToml.js";
+import { type MseConfig, readMseToml } from "../model/mseToml.js";
 import { extractPackage } from "../package/packageReader.js";
 
 export interface PackageMeasurement {
@@ -37,9 +37,19 @@ export interface MeasurePackageOptions {
   signal?: AbortSignal;
 }
 
-/** The dry run's launch arguments: the enclave's, from the spawn arguments its evidence records. */
-export function launchArgumentsOf(spawnArgs: SpawnArgs, mode: EvidenceMode): LaunchArguments {
-  return { ...launchArgumentsFromSpawnArgs(spawnArgs, mode), dryRun: true };
+/**
+ * The dry run's launch arguments: the enclave's, from the spawn arguments its evidence records and
+ * the package's mse.toml (whether the app may start subprocesses).
+ */
+export function launchArgumentsOf(
+  spawnArgs: SpawnArgs,
+  mode: EvidenceMode,
+  config: Pick<MseConfig, "allow_subprocesses">,
+): LaunchArguments {
+  return {
+    ...launchArgumentsFromSpawnArgs(spawnArgs, mode, { subprocesses: config.allow_subprocesses }),
+    dryRun: true,
+  };
 }
 
 /** The measurement from `msehome-run --dry-run`'s output (`Measurement:\n    <64 hex>`). */
@@ -83,10 +93,6 @@ export async function measurePackage(
     options.onPhase?.(`Extracting ${path.basename(packagePath)}`);
     const extracted = await extractPackage(path.resolve(packagePath), path.join(work, "package"));
     const config = await readMseToml(extracted.files["mse.toml"]);
-    // The container sees exactly what spawn mounts: a directory holding app.tar only.
-    const inputDir = path.join(work, "input");
-    await mkdir(inputDir);
-    await rename(extracted.files["app.tar"], path.join(inputDir, "app.tar"));
     signal?.throwIfAborted();
 
     engine = options.engine ?? (await connectDocker());
@@ -106,8 +112,8 @@ export async function measurePackage(
     options.onPhase?.("Computing MRENCLAVE with msehome-run --dry-run");
     const run = await runAppDryRun(engine, {
       image: imageId,
-      launch: launchArgumentsOf(spawnArgs, mode),
-      inputDir,
+      launch: launchArgumentsOf(spawnArgs, mode, config),
+      appTar: extracted.files["app.tar"],
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     if (run.exitCode !== 0) {

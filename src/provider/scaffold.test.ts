@@ -113,6 +113,7 @@ describe("scaffold", () => {
       healthcheck_endpoint: "/health",
       tests_cmd: "node --test",
       tests_requirements: [],
+      allow_subprocesses: false,
     });
     const dockerfile = await readFile(path.join(result.directory, "Dockerfile"), "utf8");
     const instructions = dockerfile.split("\n").filter((line) => line.trim() && !line.startsWith("#"));
@@ -120,6 +121,9 @@ describe("scaffold", () => {
       `ARG MSEHOME_BASE=msehome/base:${MSEHOME_VERSION}`,
       "FROM ${MSEHOME_BASE}",
     ]);
+    // The enclave sees only the manifest's files: the Dockerfile never suggests system packages.
+    expect(dockerfile).not.toMatch(/^#\s*RUN .*apt-get/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(await readFile(path.join(result.directory, "README.md"), "utf8")).toMatch(/^# demo-app\n/);
   });
 

@@ -1,7 +1,7 @@
 // What a configuration payload becomes inside the enclave: secrets unsealed with the enclave key,
 // the code key taken (directly or from the sealed secrets), the app's code prepared (a copy of
 // the code as shipped, `.enc` files decrypted) and the secret files written. The result is kept
-// in enclave storage so a restart serves the app without asking again.
+// in the enclave's record (enclaveRecord) so a restart serves the app without asking again.
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -10,8 +10,8 @@ import { ENCRYPTED_SUFFIX, decryptEncryptedFilesInPlace } from "../crypto/codeEn
 import { openSealedBox } from "../crypto/sealedBox.js";
 import type { ConfigurationPayload } from "../model/configurationPayload.js";
 import { ConfigurationRejected } from "./configurationServer.js";
+import { emptyDirectory } from "./emptyDirectory.js";
 import type { EnclaveIdentity } from "./enclaveIdentity.js";
-import type { EnclaveStorage } from "./enclaveStorage.js";
 
 /** The accepted configuration, in the form it is stored. */
 export interface AppConfiguration {
@@ -25,15 +25,15 @@ export interface AppConfiguration {
 export const SECRETS_FILE = "secrets.json";
 export const SEALED_SECRETS_FILE = "sealed_secrets.json";
 
-const CONFIGURATION_RECORD = "configuration";
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
-const configurationRecordSchema = z.strictObject({
-  format: z.literal(1),
+export const configurationRecordSchema = z.strictObject({
   appSecrets: z.string().optional(),
   sealedSecrets: z.base64().optional(),
   codeSecretKey: z.string().regex(HEX_KEY).optional(),
 });
+
+export type ConfigurationRecord = z.infer<typeof configurationRecordSchema>;
 
 /** Unseals the payload and settles the code key. Throws ConfigurationRejected (→ 400). */
 export function resolveConfiguration(
@@ -100,25 +100,26 @@ async function containsEncryptedFile(dir: string): Promise<boolean> {
 }
 
 /**
- * Rebuilds appDir from codeDir and decrypts it. Throws ConfigurationRejected when the code is
- * encrypted and the key is missing or wrong; appDir is then left empty.
+ * Refills appDir (a mount point: emptied, never removed) from codeDir and decrypts it. Throws
+ * ConfigurationRejected when the code is encrypted and the key is missing or wrong; appDir is then
+ * left empty.
  */
 export async function prepareAppDirectory(
   codeDir: string,
   appDir: string,
   codeSecretKey?: Uint8Array,
 ): Promise<void> {
-  await rm(appDir, { recursive: true, force: true });
+  await emptyDirectory(appDir);
   await cp(codeDir, appDir, { recursive: true, verbatimSymlinks: true });
   if (!(await containsEncryptedFile(appDir))) return;
   if (codeSecretKey === undefined) {
-    await rm(appDir, { recursive: true, force: true });
+    await emptyDirectory(appDir);
     throw new ConfigurationRejected("the code is encrypted and no code_secret_key was provided");
   }
   try {
     await decryptEncryptedFilesInPlace(appDir, codeSecretKey);
   } catch (error) {
-    await rm(appDir, { recursive: true, force: true });
+    await emptyDirectory(appDir);
     if (error instanceof DecryptionError)
       throw new ConfigurationRejected("code_secret_key does not decrypt the code");
     throw error;
@@ -147,11 +148,9 @@ export async function writeSecretFiles(
   return environment;
 }
 
-export async function storeConfiguration(
-  storage: EnclaveStorage,
-  configuration: AppConfiguration,
-): Promise<void> {
-  const record: z.infer<typeof configurationRecordSchema> = { format: 1 };
+/** The configuration in the form the enclave's record keeps it. */
+export function configurationRecord(configuration: AppConfiguration): ConfigurationRecord {
+  const record: ConfigurationRecord = {};
   if (configuration.appSecrets !== undefined) record.appSecrets = configuration.appSecrets;
   if (configuration.sealedSecrets !== undefined) {
     record.sealedSecrets = Buffer.from(configuration.sealedSecrets).toString("base64");
@@ -159,13 +158,10 @@ export async function storeConfiguration(
   if (configuration.codeSecretKey !== undefined) {
     record.codeSecretKey = Buffer.from(configuration.codeSecretKey).toString("hex");
   }
-  await storage.write(CONFIGURATION_RECORD, new TextEncoder().encode(JSON.stringify(record)));
+  return record;
 }
 
-export async function loadConfiguration(storage: EnclaveStorage): Promise<AppConfiguration | undefined> {
-  const stored = await storage.read(CONFIGURATION_RECORD);
-  if (stored === undefined) return undefined;
-  const record = configurationRecordSchema.parse(JSON.parse(Buffer.from(stored).toString("utf8")));
+export function configurationFromRecord(record: ConfigurationRecord): AppConfiguration {
   const configuration: AppConfiguration = {};
   if (record.appSecrets !== undefined) configuration.appSecrets = record.appSecrets;
   if (record.sealedSecrets !== undefined) {

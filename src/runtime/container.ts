@@ -1,7 +1,7 @@
 // What `msehome-run` does in the app container, for both modes: unpack the code as shipped,
 // then measure (dry-run), or boot the enclave until the container is stopped.
-import { rm } from "node:fs/promises";
 import { extractTarSafely } from "../package/safeExtract.js";
+import { emptyDirectory } from "./emptyDirectory.js";
 import { startEnclave } from "./enclave.js";
 import type { EntrypointIo } from "./entrypoint.js";
 import { gramineDryRun, runInGramine } from "./gramineLauncher.js";
@@ -25,9 +25,12 @@ export interface ContainerOptions {
   write?(text: string): void;
 }
 
-/** Unpacks app.tar afresh, so what runs (and is measured) is always exactly what was shipped. */
+/**
+ * Unpacks app.tar afresh into the code directory (a mount point, emptied first), so what runs (and
+ * is measured) is always exactly what was shipped.
+ */
 export async function unpackCode(layout: RuntimeLayout): Promise<void> {
-  await rm(layout.codeDir, { recursive: true, force: true });
+  await emptyDirectory(layout.codeDir);
   await extractTarSafely(layout.appTar, layout.codeDir, CODE_EXTRACT_LIMITS).catch((error: unknown) => {
     throw new Error(`cannot unpack the code at ${layout.appTar}`, { cause: error });
   });
@@ -93,6 +96,8 @@ export async function runContainer(
       `platform at ${layout.simulationPlatformDir} and prove nothing about hardware`,
   );
   io.log(`simulated MRENCLAVE ${Buffer.from(mrEnclave).toString("hex")}`);
+  // The enclave starts in the app directory (Gramine's fs.start_dir).
+  process.chdir(layout.appDir);
   const provider = await SimulationProvider.open({
     platformDir: layout.simulationPlatformDir,
     signerKeyPath: layout.signerKey,

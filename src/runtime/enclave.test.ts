@@ -1,6 +1,6 @@
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,10 +9,12 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { encryptFileTo } from "../crypto/codeEncryption.js";
 import { sealBox } from "../crypto/sealedBox.js";
-import { serializeConfigurationPayload } from "../model/configurationPayload.js";
+import { type ConfigurationPayload, serializeConfigurationPayload } from "../model/configurationPayload.js";
 import { parseLaunchArguments } from "../model/launchArguments.js";
 import type { AttestationProvider } from "./attestationProvider.js";
+import { emptyDirectory } from "./emptyDirectory.js";
 import { startEnclave, type RunningEnclave } from "./enclave.js";
+import { CONFIGURED_ENCLAVE_RECORD } from "./enclaveRecord.js";
 import type { RuntimeLayout } from "./layout.js";
 import { RATLS_QUOTE_OID } from "./raTlsCertificate.js";
 
@@ -66,7 +68,10 @@ beforeEach(async () => {
     secretsDir: path.join(root(), "secrets"),
     enclaveDir: path.join(root(), "enclave"),
   };
-  await mkdir(layout.codeDir, { recursive: true });
+  // The container's mount points exist before the runtime starts.
+  for (const dir of [layout.codeDir, layout.appDir, layout.secretsDir, layout.storageDir]) {
+    await mkdir(dir, { recursive: true });
+  }
   await writeFile(path.join(layout.codeDir, "app.mjs"), APP);
 });
 
@@ -127,6 +132,25 @@ async function boot(provider: AttestationProvider): Promise<RunningEnclave> {
   return running;
 }
 
+/** Posts plain secrets to a waiting enclave and waits until the app serves. */
+async function configure(
+  enclave: RunningEnclave,
+  secrets: ConfigurationPayload["appSecrets"],
+): Promise<RunningEnclave> {
+  const body = serializeConfigurationPayload({ uuid: ID, appSecrets: secrets });
+  expect((await get(enclave.port, enclave.certificatePem, "/", body)).status).toBe(200);
+  await enclave.appServing;
+  return enclave;
+}
+
+async function secretsOf(enclave: RunningEnclave): Promise<string | null> {
+  return JSON.parse((await get(enclave.port, enclave.certificatePem, "/secrets")).text).secrets;
+}
+
+function fingerprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
+}
+
 describe("enclave bootstrap", () => {
   it("binds the TLS key and the enclave key in the certificate's quote", async () => {
     const enclave = await boot(new EchoProvider());
@@ -161,40 +185,90 @@ describe("enclave bootstrap", () => {
       secrets: '{"token":"s3cret"}',
       sealed: '{"result_sk":"k"}',
     });
-    const stored = await readFile(path.join(layout.storageDir, "configuration"));
+    const stored = await readFile(path.join(layout.storageDir, CONFIGURED_ENCLAVE_RECORD));
     expect(stored.includes(Buffer.from("s3cret"))).toBe(false);
   });
 
   it("comes back after a restart serving the app with the same certificate, without asking again", async () => {
     const provider = new EchoProvider();
-    const first = await boot(provider);
-    await get(
-      first.port,
-      first.certificatePem,
-      "/",
-      serializeConfigurationPayload({ uuid: ID, appSecrets: ["again"] }),
-    );
-    await first.appServing;
+    const first = await configure(await boot(provider), ["again"]);
     await first.close();
-    await rm(layout.appDir, { recursive: true, force: true });
-    await rm(layout.secretsDir, { recursive: true, force: true });
+    await emptyDirectory(layout.appDir);
+    await emptyDirectory(layout.secretsDir);
 
     const second = await boot(provider);
     expect(second.restarted).toBe(true);
     expect(second.certificatePem).toBe(first.certificatePem);
     expect(provider.quotes).toBe(1);
-    expect(JSON.parse((await get(second.port, second.certificatePem, "/secrets")).text).secrets).toBe(
-      '["again"]',
-    );
+    expect(await secretsOf(second)).toBe('["again"]');
+  });
+
+  it("keeps nothing until configured: a waiting enclave restarts with a fresh certificate", async () => {
+    const provider = new EchoProvider();
+    const first = await boot(provider);
+    await first.close();
+    expect(await readdir(layout.storageDir)).toEqual([]);
+    const second = await boot(provider);
+    expect(second.restarted).toBe(false);
+    expect(fingerprint(second.certificatePem)).not.toBe(fingerprint(first.certificatePem));
+    expect((await get(second.port, second.certificatePem, "/")).headers["mse-status"]).toBe("Waiting");
+  });
+
+  it("never waits for a second configuration behind a configured enclave's certificate once its record is deleted", async () => {
+    const provider = new EchoProvider();
+    const configured = await configure(await boot(provider), ["first"]);
+    await configured.close();
+    await rm(path.join(layout.storageDir, CONFIGURED_ENCLAVE_RECORD));
+
+    const again = await boot(provider);
+    expect(again.restarted).toBe(false);
+    expect(fingerprint(again.certificatePem)).not.toBe(fingerprint(configured.certificatePem));
+    // A client pinned to the configured enclave's certificate cannot reach the waiting server.
+    await expect(get(again.port, configured.certificatePem, "/")).rejects.toThrow();
+  });
+
+  it("never pairs a certificate with another configuration when a record is rolled back", async () => {
+    const provider = new EchoProvider();
+    const record = path.join(layout.storageDir, CONFIGURED_ENCLAVE_RECORD);
+    const first = await configure(await boot(provider), ["first"]);
+    await first.close();
+    const firstRecord = await readFile(record);
+
+    await rm(record);
+    const second = await configure(await boot(provider), ["second"]);
+    await second.close();
+    expect(fingerprint(second.certificatePem)).not.toBe(fingerprint(first.certificatePem));
+
+    // Rolling the storage back gives the first enclave back, configured as it was: nothing waits.
+    await writeFile(record, firstRecord);
+    const rolledBack = await boot(provider);
+    expect(rolledBack.restarted).toBe(true);
+    expect(rolledBack.certificatePem).toBe(first.certificatePem);
+    expect(await secretsOf(rolledBack)).toBe('["first"]');
+    await rolledBack.close();
+
+    const forward = await readFile(record);
+    expect(forward).toEqual(firstRecord);
   });
 
   it("refuses storage written under another sealing key", async () => {
-    const first = await boot(new EchoProvider());
+    const first = await configure(await boot(new EchoProvider()), ["x"]);
     await first.close();
     running = undefined;
     await expect(boot(new EchoProvider(new Uint8Array(32).fill(4)))).rejects.toThrow(
       /cannot be opened with this enclave's sealing key/,
     );
+  });
+
+  it("keeps the app, secrets and storage directories: they are mount points in the enclave", async () => {
+    const watched = [layout.appDir, layout.secretsDir, layout.storageDir];
+    const before = await Promise.all(watched.map((dir) => stat(dir)));
+    const enclave = await configure(await boot(new EchoProvider()), ["kept"]);
+    await enclave.close();
+    const restarted = await boot(new EchoProvider());
+    await restarted.appServing;
+    const after = await Promise.all(watched.map((dir) => stat(dir)));
+    expect(after.map((info) => info.ino)).toEqual(before.map((info) => info.ino));
   });
 
   it("runs encrypted code once the right key arrives, refusing a missing or wrong key first", async () => {

@@ -1,6 +1,8 @@
-// The enclave bootstrap, one code path for SGX and simulation: identity (keys + RA-TLS
-// certificate), then either the stored configuration or the configuration server, then the
-// code provider's app over HTTPS with the same certificate on the same port.
+// The enclave bootstrap, one code path for SGX and simulation: a configured enclave (its record in
+// enclave storage) serves the code provider's app at once with the certificate it kept; otherwise a
+// fresh identity (keys + RA-TLS certificate) waits behind the configuration server, and the accepted
+// configuration is kept together with that identity before the app serves over HTTPS with the same
+// certificate on the same port.
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { LaunchArguments } from "../model/launchArguments.js";
@@ -8,15 +10,14 @@ import { parseApplicationSpec } from "../model/mseToml.js";
 import type { AttestationProvider } from "./attestationProvider.js";
 import { loadApplication } from "./appLoader.js";
 import {
-  loadConfiguration,
   prepareAppDirectory,
   resolveConfiguration,
-  storeConfiguration,
   writeSecretFiles,
   type AppConfiguration,
 } from "./appConfiguration.js";
 import { startConfigurationServer } from "./configurationServer.js";
-import { loadOrCreateIdentity } from "./enclaveIdentity.js";
+import { createIdentity, type EnclaveIdentity } from "./enclaveIdentity.js";
+import { loadConfiguredEnclave, storeConfiguredEnclave } from "./enclaveRecord.js";
 import { openEnclaveStorage } from "./enclaveStorage.js";
 import type { RuntimeLayout } from "./layout.js";
 
@@ -33,7 +34,7 @@ export interface RunningEnclave {
   /** The port bound (the same for the configuration server and the app). */
   port: number;
   certificatePem: string;
-  /** Whether this boot found a stored configuration (a restart) and skipped the server. */
+  /** Whether this boot found the enclave configured (a restart) and skipped the server. */
   restarted: boolean;
   /** Settles when the app serves; rejects when configuring or loading it fails. */
   appServing: Promise<void>;
@@ -44,12 +45,8 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
   const { args, layout, provider, log } = options;
   const host = options.host ?? "0.0.0.0";
   const storage = await openEnclaveStorage(layout.storageDir, provider);
-  const { identity, created } = await loadOrCreateIdentity(storage, provider, args);
-  log(
-    created
-      ? "created the enclave keys and the RA-TLS certificate"
-      : "loaded the enclave keys from enclave storage",
-  );
+  const configured = await loadConfiguredEnclave(storage, provider);
+  const identity: EnclaveIdentity = configured?.identity ?? (await createIdentity(provider, args));
   const tls = { key: identity.tlsKey.privateKeyPem, cert: identity.certificatePem };
 
   let appServer: https.Server | undefined;
@@ -73,11 +70,10 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     log(`the application ${args.application} is serving on port ${port}`);
   };
 
-  const stored = await loadConfiguration(storage);
-  if (stored !== undefined) {
-    log("found the configuration in enclave storage: starting the application without asking again");
-    await prepareAppDirectory(layout.codeDir, layout.appDir, stored.codeSecretKey);
-    const appServing = serveApp(stored, options.port);
+  if (configured !== undefined) {
+    log("found this enclave configured in its storage: starting the application with its certificate");
+    await prepareAppDirectory(layout.codeDir, layout.appDir, configured.configuration.codeSecretKey);
+    const appServing = serveApp(configured.configuration, options.port);
     await appServing;
     return {
       port: (appServer!.address() as AddressInfo).port,
@@ -88,6 +84,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     };
   }
 
+  log("created a fresh RA-TLS certificate: it is kept only once a configuration is accepted");
   let accepted: AppConfiguration | undefined;
   const configurationServer = await startConfigurationServer({
     tls,
@@ -98,7 +95,7 @@ export async function startEnclave(options: EnclaveOptions): Promise<RunningEncl
     accept: async (payload) => {
       const configuration = resolveConfiguration(payload, identity);
       await prepareAppDirectory(layout.codeDir, layout.appDir, configuration.codeSecretKey);
-      await storeConfiguration(storage, configuration);
+      await storeConfiguredEnclave(storage, { identity, configuration });
       accepted = configuration;
     },
   });

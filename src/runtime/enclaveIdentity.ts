@@ -1,10 +1,12 @@
 // The enclave's identity: its X25519 key (HKDF-SHA256 from the MRENCLAVE sealing key; secrets are
-// sealed to it), its P-256 TLS key and the RA-TLS certificate whose quote binds both. Created on
-// first boot and kept in enclave storage, so a restart serves the same certificate.
+// sealed to it), its P-256 TLS key and the RA-TLS certificate whose quote binds both. A fresh TLS key
+// and certificate are made at every boot of an enclave that is not configured yet; they are kept
+// only inside the configured enclave's record (enclaveRecord), so a certificate that ever waited for
+// a configuration can never wait for another one.
 import { z } from "zod";
 import { sealedBoxPublicKey } from "../crypto/sealedBox.js";
 import type { AttestationProvider } from "./attestationProvider.js";
-import { deriveKey, type EnclaveStorage } from "./enclaveStorage.js";
+import { deriveKey } from "./enclaveStorage.js";
 import {
   createRaTlsCertificate,
   generateTlsKey,
@@ -20,58 +22,55 @@ export interface EnclaveIdentity {
   certificatePem: string;
 }
 
-const IDENTITY_RECORD = "identity";
-
-const identityRecordSchema = z.strictObject({
-  format: z.literal(1),
-  enclaveSecretKey: z.string().regex(/^[0-9a-f]{64}$/),
+/** The parts of an identity that are kept: the X25519 key is derived again from the sealing key. */
+export const identityRecordSchema = z.strictObject({
   tlsPrivateKey: z.string().min(1),
   certificate: z.string().min(1),
 });
+
+export type IdentityRecord = z.infer<typeof identityRecordSchema>;
 
 /** The X25519 secret key: HKDF-SHA256 of the sealing key, so only this enclave can derive it. */
 export function deriveEnclaveSecretKey(sealingKey: Uint8Array): Uint8Array {
   return deriveKey(sealingKey, "enclave x25519 key v1", 32);
 }
 
-export async function loadOrCreateIdentity(
-  storage: EnclaveStorage,
+async function enclaveKeys(
+  provider: AttestationProvider,
+): Promise<Pick<EnclaveIdentity, "enclaveSecretKey" | "enclavePublicKey">> {
+  const enclaveSecretKey = deriveEnclaveSecretKey(await provider.sealingKey());
+  return { enclaveSecretKey, enclavePublicKey: sealedBoxPublicKey(enclaveSecretKey) };
+}
+
+/** A new TLS key and RA-TLS certificate whose quote binds it and the enclave key. */
+export async function createIdentity(
   provider: AttestationProvider,
   certificate: { san: string; expiration: number },
-): Promise<{ identity: EnclaveIdentity; created: boolean }> {
-  const stored = await storage.read(IDENTITY_RECORD);
-  if (stored !== undefined) {
-    const record = identityRecordSchema.parse(JSON.parse(Buffer.from(stored).toString("utf8")));
-    const enclaveSecretKey = new Uint8Array(Buffer.from(record.enclaveSecretKey, "hex"));
-    const tlsKey = await importTlsKey(record.tlsPrivateKey);
-    return {
-      identity: {
-        enclaveSecretKey,
-        enclavePublicKey: sealedBoxPublicKey(enclaveSecretKey),
-        tlsKey,
-        certificatePem: record.certificate,
-      },
-      created: false,
-    };
-  }
-
-  const enclaveSecretKey = deriveEnclaveSecretKey(await provider.sealingKey());
-  const enclavePublicKey = sealedBoxPublicKey(enclaveSecretKey);
-
+): Promise<EnclaveIdentity> {
+  const keys = await enclaveKeys(provider);
   const tlsKey = await generateTlsKey();
-  const quote = await provider.quote(raTlsReportData(tlsKey.publicKeyRaw, enclavePublicKey));
+  const quote = await provider.quote(raTlsReportData(tlsKey.publicKeyRaw, keys.enclavePublicKey));
   const certificatePem = await createRaTlsCertificate({
     key: tlsKey,
     san: certificate.san,
     notAfter: new Date(certificate.expiration * 1000),
     quote,
   });
-  const record: z.infer<typeof identityRecordSchema> = {
-    format: 1,
-    enclaveSecretKey: Buffer.from(enclaveSecretKey).toString("hex"),
-    tlsPrivateKey: tlsKey.privateKeyPem,
-    certificate: certificatePem,
+  return { ...keys, tlsKey, certificatePem };
+}
+
+export function identityRecord(identity: EnclaveIdentity): IdentityRecord {
+  return { tlsPrivateKey: identity.tlsKey.privateKeyPem, certificate: identity.certificatePem };
+}
+
+/** The identity a configured enclave kept. */
+export async function identityFromRecord(
+  record: IdentityRecord,
+  provider: AttestationProvider,
+): Promise<EnclaveIdentity> {
+  return {
+    ...(await enclaveKeys(provider)),
+    tlsKey: await importTlsKey(record.tlsPrivateKey),
+    certificatePem: record.certificate,
   };
-  await storage.write(IDENTITY_RECORD, new TextEncoder().encode(JSON.stringify(record)));
-  return { identity: { enclaveSecretKey, enclavePublicKey, tlsKey, certificatePem }, created: true };
 }

@@ -24,7 +24,9 @@ describe("runtime launch arguments", () => {
       id: ID,
       application: "app.mjs:app",
       expiration: 1900000000,
+      subprocesses: false,
     });
+    expect(measuredArguments(parseLaunchArguments([...base, "--subprocesses"])).subprocesses).toBe(true);
   });
 
   it("reproduce themselves as the enclave's argv without --dry-run", () => {

@@ -5,7 +5,7 @@ import type { MeasuredArguments } from "./measurement.js";
 
 export const RUN_USAGE =
   "usage: msehome-run --size <MB>M --san <host> --id <uuid> --application <module:export> " +
-  "--expiration <unix seconds> [--dry-run] [--simulation] [--debug]";
+  "--expiration <unix seconds> [--subprocesses] [--dry-run] [--simulation] [--debug]";
 
 /** The arguments the measurement binds. */
 export function measuredArguments(args: LaunchArguments): MeasuredArguments {
@@ -15,6 +15,7 @@ export function measuredArguments(args: LaunchArguments): MeasuredArguments {
     id: args.appId,
     application: args.application,
     expiration: args.expiration,
+    subprocesses: args.subprocesses,
   };
 }
 

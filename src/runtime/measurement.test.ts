@@ -30,6 +30,7 @@ beforeEach(async () => {
       id: "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c11",
       application: "app.mjs:app",
       expiration: 1900000000,
+      subprocesses: false,
     },
   };
 });
@@ -46,12 +47,13 @@ describe("measurement", () => {
     const code = list.filter((line) => line.startsWith("code"));
     expect(code.map((line) => line.split(" ")[1])).toEqual(['"alias.mjs"', '"app.mjs"', '"lib/b.mjs.enc"']);
     expect(code[0]).toBe('code-link "alias.mjs" "app.mjs"');
-    expect(list.slice(-5)).toEqual([
+    expect(list.slice(-6)).toEqual([
       'arg size "4096M"',
       'arg san "localhost"',
       'arg id "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c11"',
       'arg application "app.mjs:app"',
       "arg expiration 1900000000",
+      "arg subprocesses false",
     ]);
   });
 
@@ -68,6 +70,7 @@ describe("measurement", () => {
     ["id", { id: "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c12" }],
     ["application", { application: "app.mjs:other" }],
     ["expiration", { expiration: 1900000001 }],
+    ["subprocesses", { subprocesses: true }],
   ])("changes with the %s argument", async (_name, change) => {
     const before = await hex(inputs);
     expect(await hex({ ...inputs, args: { ...inputs.args, ...change } })).not.toBe(before);

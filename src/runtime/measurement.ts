@@ -15,6 +15,8 @@ export interface MeasuredArguments {
   id: string;
   application: string;
   expiration: number;
+  /** Whether the app may start subprocesses (Gramine's sys.disallow_subprocesses, in MRENCLAVE on SGX). */
+  subprocesses: boolean;
 }
 
 export interface MeasurementInputs {
@@ -112,13 +114,14 @@ export async function measurementList(inputs: MeasurementInputs): Promise<string
     lines.push("dependencies none");
   }
   lines.push(...(await treeLines("code", inputs.codeDir)));
-  const { size, san, id, application, expiration } = inputs.args;
+  const { size, san, id, application, expiration, subprocesses } = inputs.args;
   lines.push(
     `arg size ${JSON.stringify(size)}`,
     `arg san ${JSON.stringify(san)}`,
     `arg id ${JSON.stringify(id)}`,
     `arg application ${JSON.stringify(application)}`,
     `arg expiration ${expiration}`,
+    `arg subprocesses ${subprocesses}`,
   );
   return lines;
 }

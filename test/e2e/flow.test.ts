@@ -12,14 +12,14 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { findContainer, removeContainer } from "../../src/docker/container.js";
+import { findContainer } from "../../src/docker/container.js";
 import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { ONE_SHOT_LABEL } from "../../src/docker/oneShotContainer.js";
 import { appImageTag } from "../../src/operator/appImage.js";
 import { imageRepositoryFor } from "../../src/provider/projectInputs.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
-import { describeDocker, testEngine } from "../support/docker.js";
+import { describeDocker, removeAppNamed, testEngine } from "../support/docker.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
 function ok(run: CliRun): CliRun {
@@ -97,7 +97,7 @@ describeDocker("the whole flow, code provider and SGX operator (simulation)", ()
       pccs.kill("SIGTERM");
       await exited;
     }
-    await removeContainer(engine, name, { force: true, ignoreMissing: true }).catch(() => undefined);
+    await removeAppNamed(name);
     await removeImage(engine, appImageTag(name), { ignoreMissing: true }).catch(() => undefined);
     if (imageId)
       await removeImage(engine, imageId, { force: true, ignoreMissing: true }).catch(() => undefined);
@@ -198,7 +198,7 @@ describeDocker("the whole flow, code provider and SGX operator (simulation)", ()
         "sim-platform",
       ),
     );
-    for (const file of ["evidence.json", "ratls.pem", "mse.toml", "tests", "input"]) {
+    for (const file of ["evidence.json", "ratls.pem", "mse.toml", "tests", "enclave-key.pem"]) {
       expect(existsSync(path.join(operator, "deploy", file)), file).toBe(true);
     }
     expect(await status()).toMatchObject({ state: "waiting for secrets", port });

@@ -16,10 +16,13 @@ import { parseQuote } from "../../src/attestation/quote.js";
 import { recordedPccsHandler } from "../../src/attestation/testing/recordedPccs.js";
 import { enclavePublicKeyFromReportData, extractQuoteFromCertificate } from "../../src/attestation/ratls.js";
 import { sealBox } from "../../src/crypto/sealedBox.js";
-import { runAppDryRun } from "../../src/docker/appContainer.js";
-import { findContainer, removeContainer } from "../../src/docker/container.js";
+import { readAppSignerKey, runAppDryRun } from "../../src/docker/appContainer.js";
+import { getAppContainer } from "../../src/docker/appContainerLookup.js";
+import { findContainer } from "../../src/docker/container.js";
+import { listVolumesByLabel } from "../../src/docker/volumes.js";
 import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { parseEvidence } from "../../src/model/evidence.js";
+import { extractPackage } from "../../src/package/packageReader.js";
 import { launchArgumentsFromSpawnArgs } from "../../src/model/launchArguments.js";
 import { appImageTag } from "../../src/operator/appImage.js";
 import { OperatorInputError } from "../../src/operator/errors.js";
@@ -30,7 +33,7 @@ import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServe
 import { initPlatform } from "../../src/simulation/platform.js";
 import { ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
-import { describeDocker, testEngine } from "../support/docker.js";
+import { describeDocker, removeAppNamed, testEngine } from "../support/docker.js";
 import { fakeSgxHost } from "../support/fakeSgxHost.js";
 import { writeLocalEsmPackage } from "../support/npmPackage.js";
 import { freePort, uniqueName } from "../support/unique.js";
@@ -139,7 +142,7 @@ describeDocker("SGX operator commands (simulation)", () => {
 
   afterAll(async () => {
     for (const container of containers) {
-      await removeContainer(engine, container, { force: true, ignoreMissing: true }).catch(() => undefined);
+      await removeAppNamed(container);
     }
     for (const container of containers)
       await removeImage(engine, appImageTag(container), { ignoreMissing: true }).catch(() => undefined);
@@ -219,16 +222,15 @@ describeDocker("SGX operator commands (simulation)", () => {
     const run = ok(await runCli(spawnArgs(name, app, out, port)));
     expect(run.stdout).toContain(`Spawned ${name} on a SIMULATED SGX platform: waiting for secrets.`);
     expect(run.stderr).toContain("simulated SGX platform");
-    for (const entry of [
-      "evidence.json",
-      "ratls.pem",
-      "mse.toml",
-      "tests/app.test.mjs",
-      "input/app.tar",
-      "enclave-key.pem",
-    ]) {
+    for (const entry of ["evidence.json", "ratls.pem", "mse.toml", "tests/app.test.mjs", "enclave-key.pem"]) {
       expect(existsSync(path.join(out, entry)), entry).toBe(true);
     }
+    // The code and the signer key reached the app through the engine, not through DIR.
+    expect(existsSync(path.join(out, "input"))).toBe(false);
+    const spawned = await getAppContainer(engine, name);
+    expect(await readAppSignerKey(engine, spawned)).toBe(
+      await readFile(path.join(out, "enclave-key.pem"), "utf8"),
+    );
     const evidence = parseEvidence(await readFile(path.join(out, "evidence.json"), "utf8"), "evidence.json");
     expect(evidence.mode).toBe("simulation");
     expect(evidence.spawnArgs).toMatchObject({ host: "localhost", size: 2048, application: "app.mjs:app" });
@@ -289,11 +291,11 @@ describeDocker("SGX operator commands (simulation)", () => {
     expect(evidence.certificatePem).toBe(first.certificatePem);
     expect(evidence.signerPublicKeyPem).toBe(first.signerPublicKeyPem);
 
+    const extracted = await extractPackage(app.packagePath, path.join(work, "provider-package"));
     const dryRun = await runAppDryRun(engine, {
       image: appImageTag(name),
-      launch: launchArgumentsFromSpawnArgs(evidence.spawnArgs, "simulation"),
-      inputDir: path.join(out, "input"),
-      signerKeyFile: path.join(out, "enclave-key.pem"),
+      launch: launchArgumentsFromSpawnArgs(evidence.spawnArgs, "simulation", { subprocesses: false }),
+      appTar: extracted.files["app.tar"],
     });
     const mrenclave = /Measurement:\n {4}([0-9a-f]{64})/.exec(dryRun.stdout)?.[1];
     expect(mrenclave, dryRun.stdout + dryRun.stderr).toBeDefined();
@@ -436,11 +438,13 @@ describeDocker("SGX operator commands (simulation)", () => {
     ).toBe(`error: the tests of "${name}" failed (tests_cmd exited with code 1).`);
   }, 120_000);
 
-  it("removes the app, its container and its image with stop --remove", async () => {
+  it("removes the app, its container, its volumes and its image with stop --remove", async () => {
+    expect(await listVolumesByLabel(engine, { "msehome.app": name })).toHaveLength(2);
     expect(ok(await runCli(["stop", name, "--remove"])).stdout).toBe(
-      `Stopped ${name}; removed its container and released the image ${appImageTag(name)}.\n`,
+      `Stopped ${name}; removed its container and its 2 volumes, and released the image ${appImageTag(name)}.\n`,
     );
     expect(await findContainer(engine, name)).toBeUndefined();
+    expect(await listVolumesByLabel(engine, { "msehome.app": name })).toEqual([]);
     expect(await inspectImage(engine, app.imageId)).toBeUndefined();
     const list = JSON.parse(ok(await runCli(["list", "--json"])).stdout) as { name: string }[];
     expect(list.map((entry) => entry.name)).not.toContain(name);
@@ -468,6 +472,7 @@ describeDocker("SGX operator commands (simulation)", () => {
     );
     expect(existsSync(output)).toBe(false);
     expect(await findContainer(engine, name)).toBeUndefined();
+    expect(await listVolumesByLabel(engine, { "msehome.app": name })).toEqual([]);
     expect(await inspectImage(engine, app.imageId)).toBeUndefined();
   }, 120_000);
 
@@ -532,6 +537,7 @@ describeDocker("SGX operator commands (simulation)", () => {
     expect(existsSync(output)).toBe(false);
     expect(existsSync(signerKey)).toBe(true);
     expect(await findContainer(engine, crashName)).toBeUndefined();
+    expect(await listVolumesByLabel(engine, { "msehome.app": crashName })).toEqual([]);
     expect(await inspectImage(engine, crash.imageId)).toBeUndefined();
   }, 120_000);
 });

@@ -2,7 +2,7 @@
 // configuration server, RA-TLS quote verified against the simulated PCCS, secrets, the app over
 // HTTPS with the same certificate, the dry-run measurement, restarts and encrypted code.
 import { X509Certificate, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -22,8 +22,8 @@ import { sealFile } from "../../src/crypto/codeEncryption.js";
 import { fernetDecrypt } from "../../src/crypto/fernet.js";
 import { sealBox } from "../../src/crypto/sealedBox.js";
 import { generateSecretBoxKey } from "../../src/crypto/secretBox.js";
-import { type AppContainer, runAppDryRun } from "../../src/docker/appContainer.js";
-import { removeContainer, restartContainer } from "../../src/docker/container.js";
+import { type AppContainer, removeAppContainer, runAppDryRun } from "../../src/docker/appContainer.js";
+import { restartContainer } from "../../src/docker/container.js";
 import { serializeConfigurationPayload } from "../../src/model/configurationPayload.js";
 import { tarDirectory } from "../../src/package/tarWriter.js";
 import { scaffold } from "../../src/provider/scaffold.js";
@@ -49,7 +49,7 @@ describeDocker("app container (simulation)", () => {
   let secrets: { result_aes_key: string };
   let sealedSecrets: { result_sk: string };
   let mseSrc: string;
-  const containers: string[] = [];
+  const containers: AppContainer[] = [];
   const id = randomUUID();
   const expiration = Math.floor(Date.now() / 1000) + 7 * 86_400;
   const launch = simulationLaunch({ appId: id, expiration });
@@ -59,17 +59,16 @@ describeDocker("app container (simulation)", () => {
   let certificatePem: string;
   let dryRunMeasurement: string;
 
-  /** A directory of the work directory holding app.tar (written by `write`), as spawn's input directory does. */
-  async function inputDirWith(name: string, write: (appTar: string) => Promise<unknown>): Promise<string> {
-    const dir = path.join(work, name);
-    await mkdir(dir);
-    await write(path.join(dir, "app.tar"));
-    return dir;
+  /** An app.tar of the work directory, written by `write`. */
+  async function appTarWith(name: string, write: (appTar: string) => Promise<unknown>): Promise<string> {
+    const appTar = path.join(work, `${name}.tar`);
+    await write(appTar);
+    return appTar;
   }
 
   async function start(from: SimulationAppInputs): Promise<StartedApp> {
     const started = await startSimulationApp(testEngine(), from, launch);
-    containers.push(started.app.id);
+    containers.push(started.app);
     return started;
   }
 
@@ -78,8 +77,7 @@ describeDocker("app container (simulation)", () => {
     return runAppDryRun(testEngine(), {
       image: from.image,
       launch: launchArguments,
-      inputDir: from.inputDir,
-      signerKeyFile: from.signerKey,
+      appTar: from.appTar,
     });
   }
 
@@ -92,21 +90,19 @@ describeDocker("app container (simulation)", () => {
     sealedSecrets = JSON.parse(
       await readFile(path.join(scaffolded.directory, "secrets_to_seal.json"), "utf8"),
     );
-    const inputDir = await inputDirWith("input", (appTar) => tarDirectory(mseSrc, appTar));
+    const appTar = await appTarWith("app", (file) => tarDirectory(mseSrc, file));
     const signerKey = path.join(work, "enclave-key.pem");
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072, publicExponent: 3 });
     await writeFile(signerKey, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o644 });
     const platformDir = path.join(work, "platform");
     platform = await initPlatform(platformDir, { tcb: "up-to-date" });
     pccs = await startPccsServer({ host: "127.0.0.1", port: 0, platformDir, tls: true });
-    inputs = { image, inputDir, signerKey, platformDir };
+    inputs = { image, appTar, signerKey, platformDir };
   }, 240_000);
 
   afterAll(async () => {
     await Promise.all(
-      containers.map((container) =>
-        removeContainer(testEngine(), container, { force: true, ignoreMissing: true }).catch(() => undefined),
-      ),
+      containers.map((container) => removeAppContainer(testEngine(), container).catch(() => undefined)),
     );
     await pccs?.close();
     if (work) await rm(work, { recursive: true, force: true });
@@ -225,11 +221,11 @@ describeDocker("app container (simulation)", () => {
     await writeFile(appFile, Buffer.concat([original, Buffer.from(" ")]));
     let patched: string;
     try {
-      patched = await inputDirWith("patched", (appTar) => tarDirectory(mseSrc, appTar));
+      patched = await appTarWith("patched", (file) => tarDirectory(mseSrc, file));
     } finally {
       await writeFile(appFile, original);
     }
-    const byCode = await dryRun({ ...inputs, inputDir: patched });
+    const byCode = await dryRun({ ...inputs, appTar: patched });
     expect(byCode.exitCode).toBe(0);
     expect(byCode.stdout).toMatch(/^Measurement:\n {4}[0-9a-f]{64}\n$/);
     expect(byCode.stdout).not.toContain(dryRunMeasurement);
@@ -237,8 +233,8 @@ describeDocker("app container (simulation)", () => {
 
   it("runs --encrypt'ed code once its key arrives", async () => {
     const key = generateSecretBoxKey();
-    const encryptedInput = await inputDirWith("encrypted", (appTar) =>
-      tarDirectory(mseSrc, appTar, {
+    const encryptedTar = await appTarWith("encrypted", (file) =>
+      tarDirectory(mseSrc, file, {
         transform: async (file) => ({
           path: `${file.path}.enc`,
           mode: file.mode,
@@ -246,7 +242,7 @@ describeDocker("app container (simulation)", () => {
         }),
       }),
     );
-    const encrypted = await start({ ...inputs, inputDir: encryptedInput });
+    const encrypted = await start({ ...inputs, appTar: encryptedTar });
     const waiting = await waitFor(encrypted.port, (reply) => reply.headers["mse-status"] === "Waiting", {
       container: { engine: testEngine(), id: encrypted.app.id },
     });

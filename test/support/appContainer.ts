@@ -18,6 +18,7 @@ export function simulationLaunch(
     sizeMb: 2048,
     san: "localhost",
     application: "app.mjs:app",
+    subprocesses: false,
     simulation: true,
     dryRun: false,
     debug: false,
@@ -28,8 +29,8 @@ export function simulationLaunch(
 /** What a simulation app container is made of. */
 export interface SimulationAppInputs {
   image: string;
-  /** Holds the app.tar to run, as spawn's input directory does. */
-  inputDir: string;
+  /** The code to run, copied into the app's inputs volume as spawn does. */
+  appTar: string;
   signerKey: string;
   platformDir: string;
 }
@@ -52,9 +53,7 @@ export async function startSimulationApp(
     image: inputs.image,
     launch,
     port,
-    inputDir: inputs.inputDir,
-    signerKeyFile: inputs.signerKey,
-    simulationPlatformDir: inputs.platformDir,
+    inputs: { appTar: inputs.appTar, signerKey: inputs.signerKey, simulationPlatformDir: inputs.platformDir },
     healthcheckEndpoint: "/health",
   });
   return { app, port };

@@ -4,8 +4,12 @@ import { openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "vitest";
+import { appContainerOf, removeAppContainer } from "../../src/docker/appContainer.js";
+import { removeVolumes, VOLUME_APP_LABEL } from "../../src/docker/appFilesystem.js";
+import { findContainer, removeContainer } from "../../src/docker/container.js";
 import { containerLogs } from "../../src/docker/containerLogs.js";
 import { DockerEngine } from "../../src/docker/engine.js";
+import { listVolumesByLabel } from "../../src/docker/volumes.js";
 
 interface Probe {
   engine: DockerEngine | undefined;
@@ -80,4 +84,21 @@ export async function collectLogs(id: string): Promise<{ stdout: string; stderr:
   const out = { stdout: "", stderr: "" };
   for await (const chunk of containerLogs(testEngine(), id)) out[chunk.stream] += chunk.data.toString();
   return out;
+}
+
+/** Removes an app by name, with whatever volumes carry its name (test cleanup; never fails). */
+export async function removeAppNamed(name: string): Promise<void> {
+  const engine = testEngine();
+  const container = await findContainer(engine, name).catch(() => undefined);
+  if (container) {
+    try {
+      await removeAppContainer(engine, appContainerOf(container));
+    } catch {
+      await removeContainer(engine, container.id, { force: true, ignoreMissing: true }).catch(
+        () => undefined,
+      );
+    }
+  }
+  const volumes = await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name }).catch(() => []);
+  await removeVolumes(engine, volumes).catch(() => undefined);
 }

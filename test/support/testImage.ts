@@ -38,7 +38,7 @@ process.on("SIGTERM", () => { process.stdout.write("stopping\\n"); process.exit(
 `;
 
 /** Absolute paths of the shared libraries `ldd` lists for a binary. */
-function sharedLibraries(binary: string): string[] {
+export function sharedLibraries(binary: string): string[] {
   const output = execFileSync("ldd", [binary], { encoding: "utf8" });
   const libraries = new Set<string>();
   for (const line of output.split("\n")) {

@@ -9,7 +9,7 @@ export function registerRestart(program: Command): void {
     .command("restart")
     .summary("[operator] restart a stopped app")
     .description(
-      "Restart an app's container and wait until it serves again: a configured app runs again at once (its enclave keeps its keys and secrets), one never configured waits for `msehome run` again.",
+      "Restart an app's container and wait until it serves again: a configured app runs again at once with the same certificate (its enclave keeps its keys and secrets); one never configured waits for `msehome run` again behind a new certificate, whose evidence `msehome evidence` collects.",
     )
     .argument("<name>", "the app's name (as given to spawn)")
     .option("--timeout <minutes>", "how long to wait for the app to serve again", parseMinutes, 5)
@@ -23,6 +23,10 @@ export function registerRestart(program: Command): void {
           onProbe: progress.probe,
         }),
       );
-      printResult(contextOf(command), result, () => `Restarted ${result.name}: ${result.state}.`);
+      printResult(contextOf(command), result, () =>
+        result.state === "waiting for secrets"
+          ? `Restarted ${result.name}: waiting for secrets, behind a new RA-TLS certificate (collect its evidence again with msehome evidence ${result.name}).`
+          : `Restarted ${result.name}: ${result.state}.`,
+      );
     });
 }

@@ -7,12 +7,12 @@ export function registerStop(program: Command): void {
     .command("stop")
     .summary("[operator] stop an app (--remove deletes it)")
     .description(
-      "Stop an app's container (it keeps its enclave storage: `msehome restart` brings the app back). With --remove, also delete the container and release its image.",
+      "Stop an app's container (it keeps its enclave storage: `msehome restart` brings the app back). With --remove, also delete the container, its volumes (its code and its enclave storage: the app cannot come back) and release its image.",
     )
     .argument("<name>", "the app's name (as given to spawn)")
     .option(
       "--remove",
-      "delete the container and the app's image tag (the image goes when nothing else uses it)",
+      "delete the container, its volumes (code and enclave storage) and the app's image tag (the image goes when nothing else uses it)",
     )
     .action(async (name: string, options: { remove?: boolean }, command: Command) => {
       const { stopApp } = await import("../../operator/stop.js");
@@ -20,7 +20,9 @@ export function registerStop(program: Command): void {
       printResult(contextOf(command), result, () => {
         const stopped = result.wasRunning ? `Stopped ${result.name}` : `${result.name} was not running`;
         if (!result.removed) return `${stopped}.`;
-        return `${stopped}; removed its container${result.image ? ` and released the image ${result.image}` : ""}.`;
+        const volumes = result.volumes.length > 0 ? ` and its ${result.volumes.length} volumes` : "";
+        const image = result.image ? `${volumes ? "," : ""} and released the image ${result.image}` : "";
+        return `${stopped}; removed its container${volumes}${image}.`;
       });
     });
 }
