@@ -7,7 +7,7 @@ import { mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from "no
 import path from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
-import { UnsafeArchiveError, extractTarSafely } from "./safeExtract.js";
+import { CorruptArchiveError, UnsafeArchiveError, extractTarSafely } from "./safeExtract.js";
 import { tarDirectory } from "./tarWriter.js";
 
 type RawEntry = Partial<tar.Header> & { name: string; content?: string };
@@ -210,7 +210,25 @@ describe("safe extraction", () => {
 
   it("fails clearly on data that is not a tar, removing the target it created", async () => {
     const attempt = extractBytes(Buffer.from("this is not a tar archive ".repeat(40)));
-    await expect(attempt).rejects.toThrow(/cannot extract evil\.tar/);
+    await expect(attempt).rejects.toThrow(/evil\.tar is not a valid tar archive: invalid tar header/);
+    await expect(attempt).rejects.toBeInstanceOf(CorruptArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  // Regression: a tar cut inside a member's data left the extraction pending forever (the CLI then
+  // exited 13 with no message) and the partial member on disk.
+  it.each([
+    ["inside a member's data", 512 + 100],
+    ["inside a header", 512 + 1024 + 200],
+    ["right after a member's header", 512],
+  ])("refuses a tar truncated %s and removes what it wrote", async (_where, length) => {
+    const whole = await rawTar([
+      { name: "a.bin", content: "x".repeat(1000) },
+      { name: "b.txt", content: "b" },
+    ]);
+    const attempt = extractBytes(whole.subarray(0, length));
+    await expect(attempt).rejects.toThrow(/evil\.tar is not a valid tar archive: it is truncated/);
+    await expect(attempt).rejects.toBeInstanceOf(CorruptArchiveError);
     expect(existsSync(target)).toBe(false);
   });
 });

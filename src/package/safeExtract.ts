@@ -7,6 +7,7 @@ import { link, lstat, mkdir, open, readlink, realpath, rm, rmdir, symlink, unlin
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
+import { writeFully } from "../crypto/atomicOutput.js";
 
 export interface ExtractLimits {
   /** Largest single member, in bytes. */
@@ -26,6 +27,14 @@ export const DEFAULT_EXTRACT_LIMITS: Required<ExtractLimits> = {
 };
 /** Linux gives up after 40 nested symbolic links; so does the escape check. */
 const MAX_LINK_HOPS = 40;
+
+/** The archive is not a well-formed tar: truncated, or a header is corrupted. */
+export class CorruptArchiveError extends Error {
+  constructor(archive: string, reason: string) {
+    super(`${archive} is not a valid tar archive: ${reason}`);
+    this.name = "CorruptArchiveError";
+  }
+}
 
 /** A member the extractor refuses; `member` is its name as stored in the archive. */
 export class UnsafeArchiveError extends Error {
@@ -68,6 +77,9 @@ export async function extractTarSafely(
   const input = typeof source === "string" ? createReadStream(source) : source;
   const feeding = pipeline(input as NodeJS.ReadableStream, extract);
   feeding.catch(() => undefined); // reported through the iteration below
+  // Why tar-stream gave up, when it did: the entry being read may only report "destroyed".
+  let tarError: unknown;
+  extract.on("error", (error: unknown) => (tarError ??= error));
 
   /** Makes sure every directory of `segments` exists as a real directory, creating missing ones. */
   const ensureDirectories = async (member: string, segments: string[]): Promise<void> => {
@@ -124,7 +136,13 @@ export async function extractTarSafely(
           },
         );
         created.push(absolute);
-        await pipeline(entry, handle.createWriteStream());
+        try {
+          // The entry's own iterator, not stream.pipeline: pipeline never settles on an entry that
+          // tar-stream already destroyed (an archive truncated inside it), so the extraction hung.
+          for await (const chunk of entry) await writeFully(handle, chunk as Uint8Array);
+        } finally {
+          await handle.close();
+        }
       } else if (type === "symlink") {
         const target = header.linkname ?? "";
         if (target === "" || target.startsWith("/")) {
@@ -182,8 +200,26 @@ export async function extractTarSafely(
     extract.destroy();
     await undo(createdRoot, created);
     if (error instanceof UnsafeArchiveError) throw error;
+    const reason = isTarFormatError(tarError) ? tarError : isTarFormatError(error) ? error : undefined;
+    if (reason) throw new CorruptArchiveError(archive, tarFormatReason(reason));
     throw new Error(`cannot extract ${archive}`, { cause: error });
   }
+}
+
+/**
+ * tar-stream reports a malformed archive with a plain Error (no errno code): "Unexpected end of
+ * data", "Invalid tar header…". System errors (reading the file, writing the target) carry a code.
+ */
+function isTarFormatError(error: unknown): error is Error {
+  return (
+    error instanceof Error && error.constructor === Error && (error as { code?: unknown }).code === undefined
+  );
+}
+
+/** tar-stream's reason in the sentence's words (its own message goes on after a "."). */
+function tarFormatReason(error: Error): string {
+  if (/unexpected end of data/i.test(error.message)) return "it is truncated";
+  return error.message.split(/[.\n]/)[0]!.trim().toLowerCase() || "unreadable header";
 }
 
 /** A member name as path segments ("./" and empty segments dropped); refuses absolute names and "..". */
