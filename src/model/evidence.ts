@@ -85,8 +85,19 @@ const pythonSchema = z.object({
   signer_pk: pem("PUBLIC KEY"),
 });
 
+/** A file that is not evidence msehome can read, with the reason. */
+export class EvidenceFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EvidenceFormatError";
+  }
+}
+
 function fail(fileName: string, why: string, cause?: unknown): never {
-  throw new Error(`${fileName} is not valid evidence: ${why}`, cause === undefined ? undefined : { cause });
+  throw new EvidenceFormatError(
+    `${fileName} is not valid evidence: ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function strictBase64(text: string, fileName: string, field: string): Buffer {
