@@ -44,7 +44,10 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
   try {
     for (let batch = 0; inputs < options.runs; batch++) {
       const batchSeed = options.seed + batch;
-      const values = fc.sample(arbitrary, { seed: batchSeed, numRuns: Math.min(batchSize, options.runs - inputs) });
+      const values = fc.sample(arbitrary, {
+        seed: batchSeed,
+        numRuns: Math.min(batchSize, options.runs - inputs),
+      });
       for (let index = 0; index < values.length; index++) {
         options.onInput?.(batchSeed, index);
         const finding = await checkInput(target, values[index], { workDir, seeds: options.seeds });

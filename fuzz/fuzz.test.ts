@@ -25,7 +25,12 @@ describe("seeded fuzzing", () => {
   it.each(FUZZ_TARGETS.map((target) => [target.name, target] as const))(
     "%s: only typed errors, invariants kept, every input in time",
     async (_name, target) => {
-      const result = await runCampaign(target, { seeds, seed: SEED, runs: target.testRuns, workDir: workDir() });
+      const result = await runCampaign(target, {
+        seeds,
+        seed: SEED,
+        runs: target.testRuns,
+        workDir: workDir(),
+      });
       total += result.inputs;
       expect(result.inputs).toBe(target.testRuns);
       expect(
@@ -33,7 +38,10 @@ describe("seeded fuzzing", () => {
           kind: f.kind,
           what: f.what,
           where: f.where,
-          input: typeof f.input === "string" ? f.input.slice(0, 2000) : Buffer.from(f.input).toString("base64").slice(0, 2000),
+          input:
+            typeof f.input === "string"
+              ? f.input.slice(0, 2000)
+              : Buffer.from(f.input).toString("base64").slice(0, 2000),
         })),
       ).toEqual([]);
     },

@@ -33,7 +33,8 @@ const jobs = Math.max(1, Number(flags.jobs));
 const hangMs = Number(flags["hang-seconds"]) * 1000;
 const wanted = flags.targets?.split(",");
 const targets = FUZZ_TARGETS.filter((t) => !wanted || wanted.includes(t.name));
-if (targets.length === 0) throw new Error(`no target named ${flags.targets}; targets: ${FUZZ_TARGETS.map((t) => t.name).join(", ")}`);
+if (targets.length === 0)
+  throw new Error(`no target named ${flags.targets}; targets: ${FUZZ_TARGETS.map((t) => t.name).join(", ")}`);
 
 // The budget is shared in proportion to the test runs, which reflect each target's cost.
 const weight = targets.reduce((sum, t) => sum + t.testRuns, 0);
@@ -50,7 +51,11 @@ const workRoot = await mkdtemp(path.join(tmpdir(), "msehome-fuzz-"));
 const bootstrap = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./worker.ts", import.meta.url).href)}); });`;
 
 /** Runs `runs` inputs of one target from `seed`; a hang or heap exhaustion ends the worker and becomes a finding. */
-function runWorker(target: string, seed: number, runs: number): Promise<TargetOutcome & { stoppedAt?: number }> {
+function runWorker(
+  target: string,
+  seed: number,
+  runs: number,
+): Promise<TargetOutcome & { stoppedAt?: number }> {
   const progress = new SharedArrayBuffer(12);
   const view = new Int32Array(progress);
   const job: WorkerJob = { target, seed, runs, workDir: workRoot, progress };
@@ -74,8 +79,20 @@ function runWorker(target: string, seed: number, runs: number): Promise<TargetOu
       const t = FUZZ_TARGETS.find((x) => x.name === target)!;
       void loadSeeds().then((seeds) => {
         const input = fc.sample(t.input(seeds), { seed: batchSeed, numRuns: index + 1 })[index];
-        const finding: Finding = { target, kind: kind as Finding["kind"], what, where: `batch seed ${batchSeed}, input ${index}`, input: t.show(input) };
-        resolve({ target, inputs: Atomics.load(view, 2), ms: performance.now() - started, findings: [{ key: `${kind} ${target}`, count: 1, finding }], stoppedAt: batchSeed });
+        const finding: Finding = {
+          target,
+          kind: kind as Finding["kind"],
+          what,
+          where: `batch seed ${batchSeed}, input ${index}`,
+          input: t.show(input),
+        };
+        resolve({
+          target,
+          inputs: Atomics.load(view, 2),
+          ms: performance.now() - started,
+          findings: [{ key: `${kind} ${target}`, count: 1, finding }],
+          stoppedAt: batchSeed,
+        });
       });
     };
     const watchdog = setInterval(() => {
@@ -93,7 +110,8 @@ function runWorker(target: string, seed: number, runs: number): Promise<TargetOu
       resolve({ ...report });
     });
     worker.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") stop("memory", "the worker's heap limit was reached on one input");
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY")
+        stop("memory", "the worker's heap limit was reached on one input");
       else if (!settled) {
         settled = true;
         clearInterval(watchdog);
@@ -101,7 +119,19 @@ function runWorker(target: string, seed: number, runs: number): Promise<TargetOu
           target,
           inputs: Atomics.load(view, 2),
           ms: performance.now() - started,
-          findings: [{ key: `crash ${error.name}`, count: 1, finding: { target, kind: "escaped", what: `the worker failed: ${error.message}`, where: error.stack?.split("\n")[1]?.trim() ?? "", input: "" } }],
+          findings: [
+            {
+              key: `crash ${error.name}`,
+              count: 1,
+              finding: {
+                target,
+                kind: "escaped",
+                what: `the worker failed: ${error.message}`,
+                where: error.stack?.split("\n")[1]?.trim() ?? "",
+                input: "",
+              },
+            },
+          ],
         });
       }
     });
@@ -120,28 +150,41 @@ async function fuzzTarget(target: string): Promise<TargetOutcome> {
     if (part.stoppedAt === undefined) break;
     seed = part.stoppedAt + 1_000_000; // a batch seed range the finished part never used
   }
-  process.stderr.write(`  ${target}: ${outcome.inputs} inputs, ${outcome.findings.length} distinct findings, ${(outcome.ms / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `  ${target}: ${outcome.inputs} inputs, ${outcome.findings.length} distinct findings, ${(outcome.ms / 1000).toFixed(1)} s\n`,
+  );
   return outcome;
 }
 
 const wallStart = performance.now();
-process.stderr.write(`fuzzing ${targets.length} targets, ${totalInputs} inputs in all, seed ${baseSeed}, ${jobs} workers\n`);
+process.stderr.write(
+  `fuzzing ${targets.length} targets, ${totalInputs} inputs in all, seed ${baseSeed}, ${jobs} workers\n`,
+);
 const queue = targets.map((t) => t.name);
 const outcomes: TargetOutcome[] = [];
 await Promise.all(
   Array.from({ length: jobs }, async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) outcomes.push(await fuzzTarget(name));
+    for (let name = queue.shift(); name !== undefined; name = queue.shift())
+      outcomes.push(await fuzzTarget(name));
   }),
 );
 await rm(workRoot, { recursive: true, force: true });
 const wallSeconds = (performance.now() - wallStart) / 1000;
 
-outcomes.sort((a, b) => targets.findIndex((t) => t.name === a.target) - targets.findIndex((t) => t.name === b.target));
-const rows = outcomes.map((o) => [o.target, String(o.inputs), String(o.findings.length), (o.ms / 1000).toFixed(1)]);
+outcomes.sort(
+  (a, b) => targets.findIndex((t) => t.name === a.target) - targets.findIndex((t) => t.name === b.target),
+);
+const rows = outcomes.map((o) => [
+  o.target,
+  String(o.inputs),
+  String(o.findings.length),
+  (o.ms / 1000).toFixed(1),
+]);
 const total = outcomes.reduce((sum, o) => sum + o.inputs, 0);
 const header = ["target", "inputs", "findings", "seconds"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+const line = (cells: string[]): string =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(`total: ${total} inputs in ${wallSeconds.toFixed(0)} s wall time (seed ${baseSeed})`);
@@ -151,9 +194,14 @@ if (findings.length > 0) {
   await mkdir(flags.findings, { recursive: true });
   for (const [i, { key, count, finding }] of findings.entries()) {
     const file = path.join(flags.findings, `${finding.target}-${i + 1}.json`);
-    const input = typeof finding.input === "string" ? { text: finding.input } : { base64: Buffer.from(finding.input).toString("base64") };
+    const input =
+      typeof finding.input === "string"
+        ? { text: finding.input }
+        : { base64: Buffer.from(finding.input).toString("base64") };
     await writeFile(file, `${JSON.stringify({ ...finding, key, count, input }, null, 2)}\n`);
-    console.log(`finding (${count}x) ${finding.target} ${finding.kind}: ${finding.what}\n    at ${finding.where}\n    input: ${file}`);
+    console.log(
+      `finding (${count}x) ${finding.target} ${finding.kind}: ${finding.what}\n    at ${finding.where}\n    input: ${file}`,
+    );
   }
   process.exitCode = 1;
 }

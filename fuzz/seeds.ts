@@ -23,7 +23,11 @@ import { renderEvidence } from "../src/model/evidence.js";
 import { formatLaunchArguments } from "../src/model/launchArguments.js";
 import { serializeConfigurationPayload } from "../src/model/configurationPayload.js";
 import { renderMseToml } from "../src/model/mseToml.js";
-import { renderPackageManifest, PACKAGE_FORMAT, PACKAGE_FORMAT_VERSION } from "../src/package/packageManifest.js";
+import {
+  renderPackageManifest,
+  PACKAGE_FORMAT,
+  PACKAGE_FORMAT_VERSION,
+} from "../src/package/packageManifest.js";
 import { rsa3072SignerPem, raTlsCertificate } from "../src/provider/testing/simulatedEvidence.js";
 import { collateralFor, tcbInfoBody, qeIdentityBody } from "../src/simulation/collateral.js";
 import { initPlatform } from "../src/simulation/platform.js";
@@ -137,7 +141,8 @@ const QCNL_JSON = `{
   "pck_cache_expire_hours": 168
 }
 `;
-const QCNL_LEGACY = "# PCCS server address\nPCCS_URL=https://localhost:8081/sgx/certification/v3/\n# To accept insecure HTTPS cert, set this option to FALSE\nUSE_SECURE_CERT=FALSE\n";
+const QCNL_LEGACY =
+  "# PCCS server address\nPCCS_URL=https://localhost:8081/sgx/certification/v3/\n# To accept insecure HTTPS cert, set this option to FALSE\nUSE_SECURE_CERT=FALSE\n";
 
 let cached: Promise<Seeds> | undefined;
 
@@ -160,7 +165,10 @@ async function buildSeedsWith(platformDir: string): Promise<Seeds> {
   // Real hardware.
   const vector = vectorEvidence();
   const vectorQuote = vectorBytes("intel-sgx-ra-quote.dat");
-  const vectorPck = certificatesFromPem(vectorText("intel-sgx-ra-pck-cert.pem"), "vector PCK certificate")[0]!;
+  const vectorPck = certificatesFromPem(
+    vectorText("intel-sgx-ra-pck-cert.pem"),
+    "vector PCK certificate",
+  )[0]!;
   const pythonEvidence = vectorText("mse-home-evidence.json");
 
   // The simulated platform, as spawn and verify meet it.
@@ -227,7 +235,10 @@ async function buildSeedsWith(platformDir: string): Promise<Seeds> {
   ]);
   const testsTar = await tarOf([{ name: "app.test.mjs", content: "import test from 'node:test';\n" }]);
   const imageTar = await tarOf([
-    { name: "manifest.json", content: '[{"Config":"c.json","RepoTags":["msehome/fuzz:1"],"Layers":["l/layer.tar"]}]' },
+    {
+      name: "manifest.json",
+      content: '[{"Config":"c.json","RepoTags":["msehome/fuzz:1"],"Layers":["l/layer.tar"]}]',
+    },
     { name: "c.json", content: "{}" },
     { name: "l/layer.tar", content: new Uint8Array(1024) },
   ]);
@@ -240,10 +251,20 @@ async function buildSeedsWith(platformDir: string): Promise<Seeds> {
 
   const enclaveKeys = generateSealedBoxKeyPair();
   const enclaveId = SAMPLE_LAUNCH.appId;
-  const sealed = sealBox(Buffer.from(`{"api_key":"SECRET-sealed","code_secret_key":"${"ab".repeat(32)}"}`), enclaveKeys.publicKey);
+  const sealed = sealBox(
+    Buffer.from(`{"api_key":"SECRET-sealed","code_secret_key":"${"ab".repeat(32)}"}`),
+    enclaveKeys.publicKey,
+  );
   const configurationPayloads = [
-    serializeConfigurationPayload({ uuid: enclaveId, appSecrets: { token: "SECRET-plain", nested: [1, { a: null }] } }),
-    serializeConfigurationPayload({ uuid: enclaveId, appSealedSecrets: sealed, codeSecretKey: new Uint8Array(32).fill(0xab) }),
+    serializeConfigurationPayload({
+      uuid: enclaveId,
+      appSecrets: { token: "SECRET-plain", nested: [1, { a: null }] },
+    }),
+    serializeConfigurationPayload({
+      uuid: enclaveId,
+      appSealedSecrets: sealed,
+      codeSecretKey: new Uint8Array(32).fill(0xab),
+    }),
     serializeConfigurationPayload({ uuid: enclaveId }),
   ];
 
@@ -289,7 +310,10 @@ async function buildSeedsWith(platformDir: string): Promise<Seeds> {
     enclaveKeys,
     enclaveId,
     configurationPayloads,
-    launchArgvs: [formatLaunchArguments(SAMPLE_LAUNCH), formatLaunchArguments({ ...SAMPLE_LAUNCH, simulation: false, dryRun: true, san: "10.0.0.1" })],
+    launchArgvs: [
+      formatLaunchArguments(SAMPLE_LAUNCH),
+      formatLaunchArguments({ ...SAMPLE_LAUNCH, simulation: false, dryRun: true, san: "10.0.0.1" }),
+    ],
     fernet,
     aesGcm,
     qcnlConfigs: [QCNL_JSON, QCNL_LEGACY],

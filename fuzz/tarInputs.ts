@@ -7,13 +7,56 @@ import { applyByteMutations, byteMutations, type ByteMutation } from "./mutation
 import { tarOf } from "./seeds.js";
 
 const NAMES = [
-  "app.mjs", "lib/util.js", "lib/", "./a", "a/./b", "a//b", "../x", "a/../../x", "/etc/passwd", "..", ".", "",
-  "a\u0000b", "lib", "lib/util.js/x", "é/ü.txt", `${"n".repeat(120)}/f`, `${"long".repeat(70)}`, "x/".repeat(60) + "y",
-  "app.tar", "image.tar", "tests.tar", "mse.toml", "manifest.json", "extra.txt",
+  "app.mjs",
+  "lib/util.js",
+  "lib/",
+  "./a",
+  "a/./b",
+  "a//b",
+  "../x",
+  "a/../../x",
+  "/etc/passwd",
+  "..",
+  ".",
+  "",
+  "a\u0000b",
+  "lib",
+  "lib/util.js/x",
+  "é/ü.txt",
+  `${"n".repeat(120)}/f`,
+  `${"long".repeat(70)}`,
+  "x/".repeat(60) + "y",
+  "app.tar",
+  "image.tar",
+  "tests.tar",
+  "mse.toml",
+  "manifest.json",
+  "extra.txt",
 ];
-const LINKS = ["util.js", "../..", "/", "lib", "lib/util.js", "a/../../x", "", ".", "loop", "loop/x", "lib/current"];
+const LINKS = [
+  "util.js",
+  "../..",
+  "/",
+  "lib",
+  "lib/util.js",
+  "a/../../x",
+  "",
+  ".",
+  "loop",
+  "loop/x",
+  "lib/current",
+];
 const TYPES: NonNullable<Headers["type"]>[] = [
-  "file", "file", "file", "directory", "symlink", "link", "fifo", "character-device", "block-device", "contiguous-file",
+  "file",
+  "file",
+  "file",
+  "directory",
+  "symlink",
+  "link",
+  "fifo",
+  "character-device",
+  "block-device",
+  "contiguous-file",
 ];
 
 interface Member {
@@ -24,7 +67,10 @@ interface Member {
 }
 
 const member: fc.Arbitrary<Member> = fc.record({
-  name: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }),
+  name: fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...NAMES) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  ),
   type: fc.constantFrom(...TYPES),
   linkname: fc.constantFrom(...LINKS),
   content: fc.uint8Array({ maxLength: 600 }),
@@ -39,9 +85,21 @@ const SIZES = [0, 1, 511, 513, 1 << 20, 2 ** 33 - 1, 2 ** 34, 2 ** 40, Number.MA
 const TYPE_FLAGS = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x4b, 0x4c, 0x78, 0x67, 0x00, 0x5a, 0x53];
 
 const patch: fc.Arbitrary<HeaderPatch> = fc.oneof(
-  fc.record({ kind: fc.constant("size" as const), header: fc.nat(), value: fc.nat({ max: SIZES.length - 1 }) }),
-  fc.record({ kind: fc.constant("base256Size" as const), header: fc.nat(), value: fc.nat({ max: SIZES.length - 1 }) }),
-  fc.record({ kind: fc.constant("type" as const), header: fc.nat(), flag: fc.nat({ max: TYPE_FLAGS.length - 1 }) }),
+  fc.record({
+    kind: fc.constant("size" as const),
+    header: fc.nat(),
+    value: fc.nat({ max: SIZES.length - 1 }),
+  }),
+  fc.record({
+    kind: fc.constant("base256Size" as const),
+    header: fc.nat(),
+    value: fc.nat({ max: SIZES.length - 1 }),
+  }),
+  fc.record({
+    kind: fc.constant("type" as const),
+    header: fc.nat(),
+    flag: fc.nat({ max: TYPE_FLAGS.length - 1 }),
+  }),
 );
 
 function checksumOf(block: Uint8Array): number {
@@ -55,7 +113,10 @@ function headerOffsets(tar: Uint8Array): number[] {
   const offsets: number[] = [];
   for (let at = 0; at + 512 <= tar.length; at += 512) {
     const block = tar.subarray(at, at + 512);
-    const stored = parseInt(Buffer.from(block.subarray(148, 156)).toString("latin1").replace(/[\0 ]/g, ""), 8);
+    const stored = parseInt(
+      Buffer.from(block.subarray(148, 156)).toString("latin1").replace(/[\0 ]/g, ""),
+      8,
+    );
     if (block.some((b) => b !== 0) && stored === checksumOf(block)) offsets.push(at);
   }
   return offsets;
@@ -118,7 +179,10 @@ export const patchedSeed = fc.record({
   mutations: fc.oneof(fc.constant<ByteMutation[]>([]), byteMutations(3)),
 });
 
-export function applyToSeed(spec: { seed: number; patches: HeaderPatch[]; mutations: readonly ByteMutation[] }, seeds: readonly Uint8Array[]): Uint8Array {
+export function applyToSeed(
+  spec: { seed: number; patches: HeaderPatch[]; mutations: readonly ByteMutation[] },
+  seeds: readonly Uint8Array[],
+): Uint8Array {
   let tar = seeds[spec.seed % seeds.length]!;
   for (const p of spec.patches) tar = applyPatch(tar, p);
   return applyByteMutations(tar, spec.mutations, seeds);

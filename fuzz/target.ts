@@ -56,16 +56,36 @@ export function defineTarget<T>(target: FuzzTarget<T>): FuzzTarget<unknown> {
   return target as unknown as FuzzTarget<unknown>;
 }
 
+/** The error and its causes, outermost first, and where the innermost one was thrown (the bug is there). */
 function describe(error: unknown): { what: string; where: string } {
-  if (error instanceof Error) {
-    const frames = (error.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at "));
-    return { what: `${error.name}: ${error.message.split("\n")[0]}`, where: frames.slice(0, 4).map((f) => f.trim()).join(" < ") };
+  const chain: string[] = [];
+  let innermost: unknown = error;
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    chain.push(
+      current instanceof Error
+        ? `${current.name}: ${current.message.split("\n")[0]}`
+        : `non-Error thrown: ${String(current)}`,
+    );
+    innermost = current;
+    current = current instanceof Error ? current.cause : undefined;
   }
-  return { what: `non-Error thrown: ${String(error)}`, where: "" };
+  const stack = innermost instanceof Error ? (innermost.stack ?? "") : "";
+  const frames = stack.split("\n").filter((l) => l.trimStart().startsWith("at "));
+  return {
+    what: chain.join(" <- "),
+    where: frames
+      .slice(0, 4)
+      .map((f) => f.trim())
+      .join(" < "),
+  };
 }
 
 /** Runs one input and says what is wrong with the outcome, if anything. */
-export async function checkInput<T>(target: FuzzTarget<T>, input: T, context: FuzzContext): Promise<Finding | undefined> {
+export async function checkInput<T>(
+  target: FuzzTarget<T>,
+  input: T,
+  context: FuzzContext,
+): Promise<Finding | undefined> {
   const limit = target.timeLimitMs ?? 1000;
   const started = performance.now();
   const finding = (kind: FindingKind, details: { what: string; where: string }): Finding => ({
@@ -80,9 +100,14 @@ export async function checkInput<T>(target: FuzzTarget<T>, input: T, context: Fu
     if (error instanceof PropertyViolation) return finding("invariant", describe(error));
     if (!target.allowed.some((type) => error instanceof type)) return finding("escaped", describe(error));
     const firstLine = (error as Error).message.split("\n")[0]!.trim();
-    if (firstLine.length === 0) return finding("message", { what: `${(error as Error).name} with an empty message`, where: describe(error).where });
+    if (firstLine.length === 0)
+      return finding("message", {
+        what: `${(error as Error).name} with an empty message`,
+        where: describe(error).where,
+      });
   }
   const elapsed = performance.now() - started;
-  if (elapsed > limit) return finding("slow", { what: `took ${Math.round(elapsed)} ms (limit ${limit} ms)`, where: "" });
+  if (elapsed > limit)
+    return finding("slow", { what: `took ${Math.round(elapsed)} ms (limit ${limit} ms)`, where: "" });
   return undefined;
 }

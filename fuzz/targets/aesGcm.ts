@@ -18,8 +18,19 @@ export const aesGcmTarget = defineTarget<Input>({
   allowed: [DecryptionError, InvalidKeyError],
   input: (seeds) =>
     fc.oneof(
-      { weight: 9, arbitrary: fc.tuple(fc.nat(), mutatedBytes(seeds.aesGcm.map((a) => a.data))).map(([i, data]) => ({ key: seeds.aesGcm[i % seeds.aesGcm.length]!.key, data })) },
-      { weight: 1, arbitrary: fc.record({ key: fc.uint8Array({ maxLength: 40 }), data: fc.constantFrom(...seeds.aesGcm.map((a) => a.data)) }) },
+      {
+        weight: 9,
+        arbitrary: fc
+          .tuple(fc.nat(), mutatedBytes(seeds.aesGcm.map((a) => a.data)))
+          .map(([i, data]) => ({ key: seeds.aesGcm[i % seeds.aesGcm.length]!.key, data })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          key: fc.uint8Array({ maxLength: 40 }),
+          data: fc.constantFrom(...seeds.aesGcm.map((a) => a.data)),
+        }),
+      },
     ),
   async run({ key, data }, { workDir }) {
     const input = path.join(workDir, "result.bin");
@@ -59,5 +70,9 @@ export const aesGcmTarget = defineTarget<Input>({
   },
   testRuns: 600,
   timeLimitMs: 5000,
-  show: (input) => JSON.stringify({ key: Buffer.from(input.key).toString("hex"), data: Buffer.from(input.data).toString("base64") }),
+  show: (input) =>
+    JSON.stringify({
+      key: Buffer.from(input.key).toString("hex"),
+      data: Buffer.from(input.data).toString("base64"),
+    }),
 });

@@ -17,7 +17,10 @@ export async function tarBytes(input: Input, seeds: readonly Uint8Array[]): Prom
 }
 
 export function tarInput(): fc.Arbitrary<Input> {
-  return fc.oneof(hostileTar.map((hostile): Input => ({ hostile })), patchedSeed.map((seed): Input => ({ seed })));
+  return fc.oneof(
+    hostileTar.map((hostile): Input => ({ hostile })),
+    patchedSeed.map((seed): Input => ({ seed })),
+  );
 }
 
 /** Everything under `dir` resolves inside it (dangling links aside). */
@@ -59,5 +62,8 @@ export const appTarTarget = defineTarget<Input>({
   },
   testRuns: 300,
   timeLimitMs: 5000,
-  show: (input) => JSON.stringify(input, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v)),
+  show: (input) =>
+    JSON.stringify(input, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v,
+    ),
 });

@@ -1,7 +1,10 @@
 // The configuration payload the configuration server receives before the app starts (uuid,
 // app_secrets, app_sealed_secrets, code_secret_key), and what the enclave makes of it: the sealed
 // box opened with its key, the code key settled. No error message may repeat a secret.
-import { ConfigurationPayloadError, parseConfigurationPayload } from "../../src/model/configurationPayload.js";
+import {
+  ConfigurationPayloadError,
+  parseConfigurationPayload,
+} from "../../src/model/configurationPayload.js";
 import { resolveConfiguration } from "../../src/runtime/appConfiguration.js";
 import { ConfigurationRejected } from "../../src/runtime/configurationServer.js";
 import type { EnclaveIdentity } from "../../src/runtime/enclaveIdentity.js";

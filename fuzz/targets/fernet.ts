@@ -16,8 +16,25 @@ export const fernetTarget = defineTarget<Input>({
   input: (seeds) => {
     const keys = seeds.fernet.map((f) => f.key);
     return fc.oneof(
-      { weight: 8, arbitrary: fc.tuple(fc.nat(), mutatedText(seeds.fernet.map((f) => f.token), BASE64_TOKENS)).map(([i, token]) => ({ key: keys[i % keys.length]!, token })) },
-      { weight: 2, arbitrary: fc.record({ key: mutatedText(keys, BASE64_TOKENS), token: fc.constantFrom(...seeds.fernet.map((f) => f.token)) }) },
+      {
+        weight: 8,
+        arbitrary: fc
+          .tuple(
+            fc.nat(),
+            mutatedText(
+              seeds.fernet.map((f) => f.token),
+              BASE64_TOKENS,
+            ),
+          )
+          .map(([i, token]) => ({ key: keys[i % keys.length]!, token })),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          key: mutatedText(keys, BASE64_TOKENS),
+          token: fc.constantFrom(...seeds.fernet.map((f) => f.token)),
+        }),
+      },
     );
   },
   run({ key, token }) {

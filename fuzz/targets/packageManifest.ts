@@ -1,7 +1,11 @@
 // A package's manifest.json: format, version, name, image id and the digest of every member. A
 // manifest that parses must render and parse back to itself.
 import { isDeepStrictEqual } from "node:util";
-import { PackageFormatError, parsePackageManifest, renderPackageManifest } from "../../src/package/packageManifest.js";
+import {
+  PackageFormatError,
+  parsePackageManifest,
+  renderPackageManifest,
+} from "../../src/package/packageManifest.js";
 import { mutatedJsonText } from "../mutations.js";
 import { defineTarget, PropertyViolation } from "../target.js";
 

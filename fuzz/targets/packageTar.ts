@@ -59,5 +59,8 @@ export const packageTarTarget = defineTarget<Input>({
   },
   testRuns: 300,
   timeLimitMs: 5000,
-  show: (input) => JSON.stringify(input, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v)),
+  show: (input) =>
+    JSON.stringify(input, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v,
+    ),
 });

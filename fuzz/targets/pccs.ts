@@ -23,19 +23,31 @@ const CHAIN_HEADERS = [
   "SGX-Enclave-Identity-Issuer-Chain",
 ];
 /** Header values must be ByteStrings; anything else is the transport's business, not the client's. */
-const byteString = (text: string): string => Buffer.from(text, "latin1").toString("latin1").replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+const byteString = (text: string): string =>
+  Buffer.from(text, "latin1")
+    .toString("latin1")
+    .replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
 
 function answer(body: fc.Arbitrary<Uint8Array>, seeds: Seeds): fc.Arbitrary<Answer> {
-  const chains = seeds.worlds.flatMap((w) => [w.collateral.pck_crl_issuer_chain, w.collateral.tcb_info_issuer_chain]);
+  const chains = seeds.worlds.flatMap((w) => [
+    w.collateral.pck_crl_issuer_chain,
+    w.collateral.tcb_info_issuer_chain,
+  ]);
   const header = fc.tuple(
     fc.constantFrom(...CHAIN_HEADERS),
     fc.oneof(
       mutatedText(chains, PEM_TOKENS).map((pem) => byteString(encodeURIComponent(pem))),
-      mutatedText(chains.map((c) => encodeURIComponent(c)), ["%", "%0", "%ZZ", "%E0%A4%A", "%00"]).map(byteString),
+      mutatedText(
+        chains.map((c) => encodeURIComponent(c)),
+        ["%", "%0", "%ZZ", "%E0%A4%A", "%00"],
+      ).map(byteString),
     ),
   );
   return fc.record({
-    status: fc.oneof({ weight: 8, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: fc.constantFrom(204, 304, 404, 500, 503) }),
+    status: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(200) },
+      { weight: 1, arbitrary: fc.constantFrom(204, 304, 404, 500, 503) },
+    ),
     headers: fc.array(header, { minLength: 0, maxLength: 4 }),
     body,
   });
@@ -79,5 +91,7 @@ export const pccsTarget = defineTarget<Input>({
   },
   testRuns: 500,
   show: (input) =>
-    JSON.stringify(input, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value)),
+    JSON.stringify(input, (_key, value: unknown) =>
+      value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
+    ),
 });

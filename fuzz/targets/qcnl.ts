@@ -6,7 +6,18 @@ import { parseQcnlConfig, stripJsonComments } from "../../src/attestation/qcnl.j
 import { JSON_TOKENS, mutatedJson, mutatedText } from "../mutations.js";
 import { defineTarget } from "../target.js";
 
-const QCNL_TOKENS = [...JSON_TOKENS, "//", "/*", "*/", "#", "=", "PCCS_URL=", "USE_SECURE_CERT=", '"pccs_url":', '"use_secure_cert":'];
+const QCNL_TOKENS = [
+  ...JSON_TOKENS,
+  "//",
+  "/*",
+  "*/",
+  "#",
+  "=",
+  "PCCS_URL=",
+  "USE_SECURE_CERT=",
+  '"pccs_url":',
+  '"use_secure_cert":',
+];
 
 export const qcnlTarget = defineTarget<string>({
   name: "qcnl",

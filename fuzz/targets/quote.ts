@@ -4,7 +4,12 @@
 import { AttestationFormatError } from "../../src/attestation/errors.js";
 import { collateralRequestForQuote } from "../../src/attestation/pccs.js";
 import { ParsedCertificate } from "../../src/attestation/certificate.js";
-import { certificationChainDers, parseQuote, reportAttributes, serializeQuote } from "../../src/attestation/quote.js";
+import {
+  certificationChainDers,
+  parseQuote,
+  reportAttributes,
+  serializeQuote,
+} from "../../src/attestation/quote.js";
 import { bytesEqual } from "../../src/attestation/bytes.js";
 import { mutatedBytes, PEM_TOKENS } from "../mutations.js";
 import { defineTarget, PropertyViolation } from "../target.js";

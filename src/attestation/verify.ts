@@ -9,7 +9,7 @@ import { p256PublicKey, parseCertificate, type ParsedCertificate } from "./certi
 import type { Collateral } from "./collateral.js";
 import { parseCrl, type ParsedCrl } from "./crl.js";
 import { parseEnclaveIdentity, type EnclaveIdentity } from "./enclaveIdentity.js";
-import { AttestationFormatError } from "./errors.js";
+import { AttestationFormatError, VerificationError } from "./errors.js";
 import type { PckExtension } from "./pck.js";
 import { certificatesFromPem } from "./pem.js";
 import {
@@ -245,6 +245,8 @@ class Checks {
     try {
       failure = body();
     } catch (error) {
+      // Malformed collateral fails its check; anything else is a fault of ours and must not hide as one.
+      if (!(error instanceof AttestationFormatError || error instanceof VerificationError)) throw error;
       failure = message(error);
     }
     if (failure === undefined) this.pass(name, okReason);

@@ -148,6 +148,12 @@ function fromPython(value: z.infer<typeof pythonSchema>, fileName: string): Evid
   };
 }
 
+/** A version as found: a scalar as written, a container by its kind (it may be nested without end). */
+function versionText(value: unknown): string {
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "(an array)" : "(an object)";
+  return JSON.stringify(value)?.slice(0, 20) ?? "(missing)";
+}
+
 /** Reads evidence in our format (any mode) or the original Python msehome's (SGX). */
 export function parseEvidence(text: string, fileName: string): Evidence {
   let value: unknown;
@@ -163,7 +169,7 @@ export function parseEvidence(text: string, fileName: string): Evidence {
     if (record.version !== EVIDENCE_VERSION) {
       fail(
         fileName,
-        `its format version ${String(record.version)} is not supported (this msehome reads version ${EVIDENCE_VERSION})`,
+        `its format version ${versionText(record.version)} is not supported (this msehome reads version ${EVIDENCE_VERSION})`,
       );
     }
     const result = oursSchema.safeParse(value);

@@ -231,4 +231,40 @@ describe("safe extraction", () => {
     await expect(attempt).rejects.toBeInstanceOf(CorruptArchiveError);
     expect(existsSync(target)).toBe(false);
   });
+
+  // Found by fuzzing: a member whose type flag tar-stream does not know (its type is null) crashed
+  // the refusal message with a TypeError.
+  it("refuses a member of an unknown type and leaves nothing behind", async () => {
+    const bytes = await rawTar([{ name: "a.txt", content: "a" }]);
+    bytes[156] = "Z".charCodeAt(0);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : bytes[i]!;
+    bytes.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    const attempt = extractBytes(bytes);
+    await expect(attempt).rejects.toThrow(
+      /"a\.txt" .*: it is a member of an unknown type, which a package never holds/,
+    );
+    await expect(attempt).rejects.toBeInstanceOf(UnsafeArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  // Found by fuzzing: names the file system cannot hold failed with ENAMETOOLONG as a plain error.
+  it.each([
+    ["a segment over 255 bytes", `${"n".repeat(256)}/a.txt`, /its name is too long for a file system/],
+    [
+      "a path over 4095 bytes",
+      `${"d".repeat(200)}/`.repeat(21) + "a.txt",
+      /its path is too long for a file system/,
+    ],
+  ])("refuses a member with %s", async (_what, name, message) => {
+    const attempt = extractBytes(await rawTar([{ name, content: "x" }]));
+    await expect(attempt).rejects.toThrow(message);
+    await expect(attempt).rejects.toBeInstanceOf(UnsafeArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it("refuses a symbolic link whose target is over 4095 bytes", async () => {
+    const attempt = extractBytes(await rawTar([{ name: "l", type: "symlink", linkname: "a/".repeat(2100) }]));
+    await expect(attempt).rejects.toThrow(/its link target is too long/);
+  });
 });

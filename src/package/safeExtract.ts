@@ -25,6 +25,9 @@ export const DEFAULT_EXTRACT_LIMITS: Required<ExtractLimits> = {
   maxTotalBytes: 32 * GiB,
   maxEntries: 100_000,
 };
+/** Linux's limits on a file name and on a path (NAME_MAX, PATH_MAX), in bytes. */
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4095;
 /** Linux gives up after 40 nested symbolic links; so does the escape check. */
 const MAX_LINK_HOPS = 40;
 
@@ -114,6 +117,8 @@ export async function extractTarSafely(
       }
       const relative = segments.join("/");
       const absolute = path.join(root, ...segments);
+      if (Buffer.byteLength(absolute) > MAX_PATH_BYTES)
+        throw refuse(member, "its path is too long for a file system");
       await ensureDirectories(member, segments.slice(0, -1));
 
       if (type === "directory") {
@@ -145,6 +150,7 @@ export async function extractTarSafely(
         }
       } else if (type === "symlink") {
         const target = header.linkname ?? "";
+        if (Buffer.byteLength(target) > MAX_PATH_BYTES) throw refuse(member, "its link target is too long");
         if (target === "" || target.startsWith("/")) {
           throw refuse(member, `it is a symbolic link to ${JSON.stringify(target)}, outside the target`);
         }
@@ -186,7 +192,8 @@ export async function extractTarSafely(
         created.push(absolute);
         entry.resume();
       } else {
-        throw refuse(member, `it is a ${type.replace(/-/g, " ")}, which a package never holds`);
+        const kind = type === null ? "member of an unknown type" : type.replace(/-/g, " ");
+        throw refuse(member, `it is a ${kind}, which a package never holds`);
       }
       extracted.push(relative);
     }
@@ -228,6 +235,9 @@ function memberSegments(member: string, refuse: (member: string, reason: string)
   if (member.includes("\0")) throw refuse(member, "its name contains a NUL byte");
   const segments = member.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) throw refuse(member, 'its path contains ".."');
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_NAME_BYTES)) {
+    throw refuse(member, "its name is too long for a file system");
+  }
   return segments;
 }
 
