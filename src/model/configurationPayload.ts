@@ -46,7 +46,7 @@ export class ConfigurationPayloadError extends Error {
 export const MAX_NESTING = 64;
 
 /** Is any array or object in `value` more than `max` levels deep? Iterative: the input may be nested without end. */
-function nestedDeeperThan(value: unknown, max: number): boolean {
+export function nestedDeeperThan(value: unknown, max: number): boolean {
   if (typeof value !== "object" || value === null) return false;
   const containers: object[] = [value];
   const depths: number[] = [0];

@@ -5,7 +5,7 @@
 // With --package, the expected MRENCLAVE is recomputed from the code provider's own package under
 // the evidence's spawn arguments (packageMeasurement), and the evidence's application must be the
 // package's.
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { rejectionError, type Policy, type PolicyReason } from "../attestation/policy.js";
 import { mrsignerFromPublicKey } from "../attestation/mrsigner.js";
@@ -15,6 +15,7 @@ import type { VerificationCheck, VerificationReport } from "../attestation/verif
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { parseEvidence, type Evidence } from "../model/evidence.js";
+import { readInputText } from "../model/inputFile.js";
 import { measurePackage, type PackageMeasurement } from "./packageMeasurement.js";
 import { verifyEnclave } from "./enclaveVerification.js";
 
@@ -67,13 +68,7 @@ export const SIMULATION_EVIDENCE_HINT =
   "the evidence says it comes from a simulated SGX platform, which Intel's root never signs: verify it with --simulation, which proves no hardware protection";
 
 async function readEvidence(file: string): Promise<Evidence> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the evidence file ${file}`, { cause });
-  }
-  return parseEvidence(text, file);
+  return parseEvidence(await readInputText(file, "the evidence file"), file);
 }
 
 /** The MRENCLAVE to expect: given, or recomputed from the package under the evidence's spawn arguments. */
