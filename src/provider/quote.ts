@@ -46,7 +46,9 @@ export async function readQuoteInput(file: string): Promise<QuoteInput> {
         certificatePem: toPem(der, "CERTIFICATE"),
       };
     }
-    return { file, source: "quote", quote: new Uint8Array(bytes) };
+    const quote = new Uint8Array(bytes);
+    parseQuote(quote); // so that a damaged file is named here, with what is wrong in it
+    return { file, source: "quote", quote };
   } catch (cause) {
     throw new Error(`${file} is neither a quote nor an RA-TLS certificate`, { cause });
   }

@@ -42,6 +42,13 @@ function readInput(file: string, what: string): Promise<Buffer> {
 export async function seal(request: SealRequest): Promise<SealResult> {
   const certificate = (await readInput(request.certificatePath, "certificate")).toString("utf8");
   const secrets = await readInput(request.secretsPath, "secrets file");
+  // The enclave hands them to the app as a JSON file, as run does with plain secrets: a damaged
+  // file is refused here, before it is sealed and sent (its content is never echoed).
+  try {
+    JSON.parse(secrets.toString("utf8"));
+  } catch {
+    throw new Error(`the secrets file ${request.secretsPath} is not a JSON document`);
+  }
   const quoteBytes = extractQuoteFromCertificate(certificate);
   const binding = checkReportDataBinding(certificate, quoteBytes);
   if (!binding.ok) throw new VerificationError(binding.name, `${request.certificatePath}: ${binding.reason}`);
