@@ -16,6 +16,8 @@ export interface CampaignOptions {
   /** A directory the target may use (emptied before each input). */
   workDir: string;
   batchSize?: number;
+  /** Multiplies every time bound (the test suite shares its machine, and must not be timing-sensitive). */
+  timeScale?: number;
   /** Called before each input with its batch seed and index: how a hang is located from outside. */
   onInput?(batchSeed: number, index: number): void;
 }
@@ -50,7 +52,12 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
       });
       for (let index = 0; index < values.length; index++) {
         options.onInput?.(batchSeed, index);
-        const finding = await checkInput(target, values[index], { workDir, seeds: options.seeds });
+        const finding = await checkInput(
+          target,
+          values[index],
+          { workDir, seeds: options.seeds },
+          options.timeScale,
+        );
         inputs++;
         if (finding) {
           const key = findingKey(finding);

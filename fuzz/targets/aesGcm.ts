@@ -69,7 +69,7 @@ export const aesGcmTarget = defineTarget<Input>({
       throw new PropertyViolation("the file and in-memory decryptions differ");
     }
   },
-  testRuns: 600,
+  testRuns: 400,
   timeLimitMs: 5000,
   show: (input) =>
     JSON.stringify({

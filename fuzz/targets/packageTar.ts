@@ -57,7 +57,7 @@ export const packageTarTarget = defineTarget<Input>({
     await assertContained(target);
     await rm(target, { recursive: true, force: true });
   },
-  testRuns: 300,
+  testRuns: 200,
   timeLimitMs: 5000,
   show: (input) =>
     JSON.stringify(input, (_k, v: unknown) =>
