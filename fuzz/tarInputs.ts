@@ -187,3 +187,19 @@ export function applyToSeed(
   for (const p of spec.patches) tar = applyPatch(tar, p);
   return applyByteMutations(tar, spec.mutations, seeds);
 }
+
+export type TarInput = { hostile: HostileTar } | { seed: Parameters<typeof applyToSeed>[0] };
+
+/** A hostile tar built from scratch, or a seed tar patched and mutated. */
+export function tarInput(): fc.Arbitrary<TarInput> {
+  return fc.oneof(
+    hostileTar.map((hostile): TarInput => ({ hostile })),
+    patchedSeed.map((seed): TarInput => ({ seed })),
+  );
+}
+
+export function tarBytes(input: TarInput, seeds: readonly Uint8Array[]): Promise<Uint8Array> {
+  return "hostile" in input
+    ? buildHostileTar(input.hostile, seeds)
+    : Promise.resolve(applyToSeed(input.seed, seeds));
+}

@@ -10,12 +10,13 @@ import { CorruptArchiveError, UnsafeArchiveError } from "../../src/package/safeE
 import { mutatedBytes, mutatedJson } from "../mutations.js";
 import { tarOf } from "../seeds.js";
 import { defineTarget } from "../target.js";
-import { assertContained, assertOnlyInput, tarBytes, tarInput } from "./appTar.js";
+import { assertContained, assertOnlyInput } from "../extractionInvariants.js";
+import { tarBytes, tarInput, type TarInput } from "../tarInputs.js";
 
 const MEMBERS = ["app.tar", "image.tar", "manifest.json", "mse.toml", "tests.tar"];
 
 type Input =
-  | { tar: Parameters<typeof tarBytes>[0] }
+  | { tar: TarInput }
   | { manifest: string; drop: number; extra: boolean; member: number; memberBytes: Uint8Array };
 
 export const packageTarTarget = defineTarget<Input>({

@@ -281,7 +281,8 @@ const CASES: Record<string, Case> = {
   },
 };
 
-describe("hostile input files through the CLI", () => {
+// Each case is its own process and directory: they run side by side.
+describe.concurrent("hostile input files through the CLI", () => {
   for (const [command, spec] of Object.entries(CASES)) {
     describe(command, () => {
       it.each(KINDS)(`a ${spec.role} that is %s: exit 1 or 2, one sentence, no output`, async (kind) => {
