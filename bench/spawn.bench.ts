@@ -9,11 +9,11 @@ import { fileURLToPath } from "node:url";
 import { removeContainer } from "../src/docker/container.js";
 import { DockerEngine } from "../src/docker/engine.js";
 import { inspectImage, removeImage } from "../src/docker/images.js";
+import { SIMULATION_BASE_IMAGE } from "../src/model/baseImage.js";
 import { appImageTag } from "../src/operator/appImage.js";
 import { imageRepositoryFor } from "../src/provider/package.js";
 import { startPccsServer } from "../src/simulation/pccsServer.js";
 import { initPlatform } from "../src/simulation/platform.js";
-import { MSEHOME_VERSION } from "../src/version.js";
 import { scaffoldLargeApp } from "./support/largeApp.js";
 import { CLI, MiB, runCliMeasured } from "./support/peakRss.js";
 
@@ -23,7 +23,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const engine = DockerEngine.fromEnvironment();
 await engine.ping();
 execFileSync("bash", ["scripts/build-base-image.sh"], { cwd: root, stdio: "inherit" });
-const base = await inspectImage(engine, `msehome/base:${MSEHOME_VERSION}-simulation`);
+const base = await inspectImage(engine, SIMULATION_BASE_IMAGE);
 if (!base) throw new Error("the simulation base image is missing");
 
 const work = mkdtempSync(path.join(tmpdir(), "msehome-bench-spawn-"));

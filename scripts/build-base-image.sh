@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds the msehome base image.
-#   (default)  the simulation-only image, fully offline: a root filesystem made of this machine's
-#              Node binary, its shared libraries and /bin/sh is `docker import`ed, then the
-#              runtime layers (dist/, package.json, production node_modules, msehome-run and
-#              msehome-dev) are added by docker/base/simulation.Dockerfile. Tagged
-#              msehome/base:<version> and msehome/base:<version>-simulation. Skipped when an
-#              image built from the same inputs exists (label msehome.base.digest); --force rebuilds.
-#   --sgx      the hardware image from docker/base/Dockerfile (needs the public registries),
-#              tagged msehome/base:<version>.
+# Builds an msehome base image. The two images never share a tag, so building one never replaces
+# the other (the test suite builds the simulation image on machines that may hold the SGX one).
+#   (default)  the simulation-only image, msehome/base:<version>-simulation, fully offline: a root
+#              filesystem made of this machine's Node binary, its shared libraries and /bin/sh is
+#              `docker import`ed, then the runtime layers (dist/, package.json, production
+#              node_modules, msehome-run and msehome-dev) are added by
+#              docker/base/simulation.Dockerfile. Skipped when an image built from the same inputs
+#              exists (label msehome.base.digest); --force rebuilds. Apps build on it with
+#              `msehome package --simulation` (and `test-dev --simulation`).
+#   --sgx      the SGX hardware image, msehome/base:<version>, from docker/base/Dockerfile (needs the
+#              public registries); the scaffolded Dockerfile's default base.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,7 @@ for arg in "$@"; do
     --sgx) mode=sgx ;;
     --force) force=1 ;;
     -h | --help)
-      sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -57,9 +59,17 @@ digest="$(
   } | sha256sum | cut -c1-64
 )"
 
-image_digest() { docker image inspect -f '{{ index .Config.Labels "msehome.base.digest" }}' "$1" 2>/dev/null || true; }
-if [ "$force" = 0 ] && [ "$(image_digest "$sim_tag")" = "$digest" ] && [ "$(image_digest "$tag")" = "$digest" ]; then
-  echo "build-base-image: ${tag} (simulation) is up to date." >&2
+image_label() { docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
+
+# Older builds also tagged the simulation image msehome/base:<version>, where the SGX image belongs:
+# drop that tag, and only from a simulation-only image.
+if [ "$(image_label "$tag" msehome.base.simulation-only)" = true ]; then
+  docker image rm "$tag" >/dev/null
+  echo "build-base-image: removed the tag ${tag} from the simulation-only image (it names the SGX image)." >&2
+fi
+
+if [ "$force" = 0 ] && [ "$(image_label "$sim_tag" msehome.base.digest)" = "$digest" ]; then
+  echo "build-base-image: ${sim_tag} (simulation only) is up to date." >&2
   exit 0
 fi
 
@@ -103,7 +113,7 @@ if ! DOCKER_BUILDKIT=0 docker build --quiet \
   --build-arg ROOTFS_IMAGE="$rootfs_tag" \
   --build-arg MSEHOME_VERSION="$version" \
   --label msehome.base.digest="$digest" \
-  -t "$tag" -t "$sim_tag" "$context" >"$work/build.log" 2>&1; then
+  -t "$sim_tag" "$context" >"$work/build.log" 2>&1; then
   cat "$work/build.log" >&2
   echo "build-base-image: docker build failed." >&2
   exit 1
@@ -117,4 +127,4 @@ for old in "$previous_image" "$previous_rootfs"; do
 done
 
 size="$(docker image inspect -f '{{.Size}}' "$sim_tag")"
-echo "build-base-image: built ${tag} and ${sim_tag} (simulation only, $((size / 1000000)) MB) in $((SECONDS - started)) s." >&2
+echo "build-base-image: built ${sim_tag} (simulation only, $((size / 1000000)) MB) in $((SECONDS - started)) s." >&2

@@ -8,7 +8,7 @@
 #   DEMO_KEEP=1  keep the two workspaces (their paths are printed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo="$(pwd)"
+source scripts/lib/flow.sh
 started=$SECONDS
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -16,19 +16,12 @@ say() { printf '    %s\n' "$*"; }
 # Runs msehome from this checkout, echoing the command as the README writes it.
 msehome() {
   printf '\033[2m    $ msehome %s\033[0m\n' "$*"
-  node "$repo/dist/cli/main.js" "$@"
+  msehome_cli "$@"
 }
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-json_field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"))[process.argv[2]])' "$1" "$2"; }
 
 # --- Setup ----------------------------------------------------------------------------------------
-step "Installing dependencies and building msehome"
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  say "node_modules is up to date with package-lock.json (npm ci skipped)"
-fi
-npm run --silent build
+step "Installing dependencies and building msehome (when out of date)"
+ensure_msehome_built
 
 step "Making sure a Docker engine answers"
 bash scripts/ensure-docker.sh
@@ -43,26 +36,15 @@ provider="$demo/code_provider"
 operator="$demo/sgx_operator"
 mkdir -p "$provider" "$operator"
 app="demo-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
-pccs_pid=""
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   step "Cleaning up"
-  if docker container inspect "$app" >/dev/null 2>&1; then
-    node "$repo/dist/cli/main.js" stop "$app" --remove >/dev/null 2>&1 || docker rm -f "$app" >/dev/null 2>&1 || true
-    say "removed the app container $app"
-  fi
+  remove_app "$app" | while read -r line; do say "$line"; done
   # The image test-dev and package built (tag msehome-package/<app>:latest).
-  if docker image inspect "msehome-package/$app:latest" >/dev/null 2>&1; then
-    docker image rm "msehome-package/$app:latest" >/dev/null 2>&1 || true
-    say "removed the image msehome-package/$app:latest"
-  fi
-  if [ -n "$pccs_pid" ] && kill -0 "$pccs_pid" 2>/dev/null; then
-    kill "$pccs_pid" 2>/dev/null || true
-    wait "$pccs_pid" 2>/dev/null || true
-    say "stopped the simulated PCCS"
-  fi
+  remove_image "msehome-package/$app:latest" | while read -r line; do say "$line"; done
+  if stop_sim_pccs; then say "stopped the simulated PCCS"; fi
   if [ "${DEMO_KEEP:-}" = 1 ]; then
     say "kept the workspaces in $demo"
   else
@@ -87,11 +69,11 @@ step "[code provider] Scaffolding the app $app"
 (cd "$provider" && msehome scaffold "$app")
 
 step "[code provider] Testing it locally, without an enclave (test-dev)"
-(cd "$provider" && msehome test-dev --project "$app" \
+(cd "$provider" && msehome test-dev --project "$app" --simulation \
   --secrets "$app/secrets.json" --sealed-secrets "$app/secrets_to_seal.json")
 
-step "[code provider] Packaging it"
-(cd "$provider" && msehome package --project "$app" --output package)
+step "[code provider] Packaging it on the simulation-only base image (no SGX hardware here)"
+(cd "$provider" && msehome package --project "$app" --output package --simulation)
 package_file="$(ls "$provider"/package/package_"$app"_*.tar)"
 
 step "Exchange: code provider → SGX operator: $(basename "$package_file")"
@@ -102,16 +84,7 @@ step "[SGX operator] Creating a simulated SGX platform (no SGX CPU here)"
 (cd "$operator" && msehome sim init --dir sim-platform)
 
 step "[SGX operator] Starting a simulated PCCS for it"
-pccs_port="$(free_port)"
-node "$repo/dist/cli/main.js" sim pccs --dir "$operator/sim-platform" --port "$pccs_port" --http \
-  >"$operator/pccs.log" 2>&1 &
-pccs_pid=$!
-for _ in $(seq 1 50); do
-  grep -q "listening on" "$operator/pccs.log" 2>/dev/null && break
-  kill -0 "$pccs_pid" 2>/dev/null || { cat "$operator/pccs.log" >&2; exit 1; }
-  sleep 0.2
-done
-pccs_url="http://127.0.0.1:$pccs_port"
+start_sim_pccs "$operator/sim-platform" "$operator/pccs.log" || { cat "$operator/pccs.log" >&2; exit 1; }
 say "PCCS at $pccs_url"
 
 step "[SGX operator] Spawning the app in a (simulated) enclave"
@@ -146,14 +119,7 @@ step "[SGX operator] Running the provider's tests against the enclave (over RA-T
 # --- An app user (here the code provider) fetches the results over RA-TLS -------------------------
 step "[code provider] Fetching both results over RA-TLS, trusting only trust/ratls.pem"
 fetch_result() {
-  node -e '
-    const [ca, url, out] = process.argv.slice(1);
-    const https = require("https"), fs = require("fs");
-    https.get(url, { ca: fs.readFileSync(ca) }, (res) => {
-      if (res.statusCode !== 200) { console.error(`${url} answered ${res.statusCode}`); process.exit(1); }
-      res.pipe(fs.createWriteStream(out)).on("finish", () => console.log(`    ${url} -> ${out} (${fs.statSync(out).size} bytes)`));
-    }).on("error", (e) => { console.error(`${url}: ${e.message}`); process.exit(1); });
-  ' "$provider/trust/ratls.pem" "https://localhost:$app_port$1" "$2"
+  say "$(fetch_over_ratls "$provider/trust/ratls.pem" "https://localhost:$app_port$1" "$2")"
 }
 fetch_result /result/secrets "$provider/result_secrets.bin"
 fetch_result /result/sealed_secrets "$provider/result_sealed_secrets.token"
@@ -161,9 +127,9 @@ fetch_result /result/sealed_secrets "$provider/result_sealed_secrets.token"
 step "[code provider] Decrypting the results"
 # The key goes on the command line but is not shown.
 printf '\033[2m    $ msehome decrypt --aes <result_aes_key of secrets.json> --output result_secrets.txt result_secrets.bin\033[0m\n'
-(cd "$provider" && node "$repo/dist/cli/main.js" decrypt --aes "$(json_field "$app/secrets.json" result_aes_key)" \
+(cd "$provider" && msehome_cli decrypt --aes "$(json_get "$app/secrets.json" result_aes_key)" \
   --output result_secrets.txt result_secrets.bin)
-(umask 077 && json_field "$provider/$app/secrets_to_seal.json" result_sk >"$provider/result_sk.key")
+(umask 077 && json_get "$provider/$app/secrets_to_seal.json" result_sk >"$provider/result_sk.key")
 (cd "$provider" && msehome decrypt --key result_sk.key --output result_sealed_secrets.txt result_sealed_secrets.token)
 say "result under result_aes_key (secrets.json):        $(cat "$provider/result_secrets.txt")"
 say "result under result_sk (secrets_to_seal.json):     $(cat "$provider/result_sealed_secrets.txt")"

@@ -1,45 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { collateralRequestForQuote, PccsClient } from "./pccs.js";
-import { crlDerFromText, toPem } from "./pem.js";
+import { toPem } from "./pem.js";
 import { verifyQuote } from "./verify.js";
 import { VECTOR_AT, vectorEvidence } from "./testing/msehomeEvidence.js";
 import { makeCertificate, testKey } from "./testing/pki.js";
+import { type PccsHandler, recordedPccsHandler } from "./testing/recordedPccs.js";
 
 const { collateral, quote } = vectorEvidence();
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A PCCS answering like Intel's: chains in URL-encoded headers, the root CA CRL as DER. */
-function pccsHandler(version: 3 | 4, requests: string[] = []): Handler {
-  const tcbHeader = version === 4 ? "TCB-Info-Issuer-Chain" : "SGX-TCB-Info-Issuer-Chain";
-  return (req, res) => {
-    requests.push(req.url!);
-    const url = new URL(req.url!, "http://pccs");
-    const prefix = `/sgx/certification/v${version}/`;
-    const endpoint = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "";
-    if (endpoint === "pckcrl" && url.searchParams.get("ca") === "platform") {
-      res.setHeader("SGX-PCK-CRL-Issuer-Chain", encodeURIComponent(collateral.pck_crl_issuer_chain));
-      res.end(collateral.pck_crl);
-    } else if (endpoint === "tcb" && url.searchParams.get("fmspc") === "30606A000000") {
-      res.setHeader(tcbHeader, encodeURIComponent(collateral.tcb_info_issuer_chain));
-      res.end(collateral.tcb_info);
-    } else if (endpoint === "qe/identity") {
-      res.setHeader(
-        "SGX-Enclave-Identity-Issuer-Chain",
-        encodeURIComponent(collateral.qe_identity_issuer_chain),
-      );
-      res.end(collateral.qe_identity);
-    } else if (endpoint === "rootcacrl") {
-      res.end(Buffer.from(crlDerFromText(collateral.root_ca_crl, "root CA CRL")));
-    } else {
-      res.statusCode = 404;
-      res.end("no such collateral");
-    }
-  };
-}
 
 let server: Server | undefined;
 afterEach(() => {
@@ -48,7 +18,7 @@ afterEach(() => {
   server = undefined;
 });
 
-async function serve(handler: Handler, make: (h: Handler) => Server = createServer): Promise<number> {
+async function serve(handler: PccsHandler, make: (h: PccsHandler) => Server = createServer): Promise<number> {
   server = make(handler);
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   return (server.address() as AddressInfo).port;
@@ -57,7 +27,7 @@ async function serve(handler: Handler, make: (h: Handler) => Server = createServ
 describe("PccsClient", () => {
   it("fetches the collateral of a platform from the v4 API; it verifies as the original", async () => {
     const requests: string[] = [];
-    const port = await serve(pccsHandler(4, requests));
+    const port = await serve(recordedPccsHandler(4, requests));
     const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}/sgx/certification/v4/` });
     const fetched = await client.fetchCollateral({ fmspc: "30606a000000", ca: "platform" });
     expect(requests.sort()).toEqual([
@@ -75,7 +45,7 @@ describe("PccsClient", () => {
   });
 
   it("speaks v3 when the URL says so, with its header names", async () => {
-    const port = await serve(pccsHandler(3));
+    const port = await serve(recordedPccsHandler(3));
     const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}/sgx/certification/v3` });
     expect(client.apiVersion).toBe(3);
     const fetched = await client.fetchCollateral({ fmspc: "30606A000000", ca: "platform" });
@@ -88,7 +58,7 @@ describe("PccsClient", () => {
   });
 
   it("names the URL and the HTTP status of a failed request", async () => {
-    const port = await serve(pccsHandler(4));
+    const port = await serve(recordedPccsHandler(4));
     const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
     await expect(client.fetchCollateral({ fmspc: "30606A000000", ca: "processor" })).rejects.toThrow(
       `PCCS request http://127.0.0.1:${port}/sgx/certification/v4/pckcrl?ca=processor failed: HTTP 404 Not Found (no such collateral)`,
@@ -147,7 +117,7 @@ describe("PccsClient", () => {
     );
     const tlsKey = key.privateKey.export({ type: "pkcs8", format: "pem" });
     const port = await serve(
-      pccsHandler(4),
+      recordedPccsHandler(4),
       (h) => createHttpsServer({ cert, key: tlsKey }, h) as unknown as Server,
     );
     const strict = new PccsClient({ baseUrl: `https://127.0.0.1:${port}` });

@@ -9,6 +9,7 @@ export interface ProjectFlags {
   dockerfile?: string;
   test?: string;
   baseImage?: string;
+  simulation?: boolean;
   buildArg?: Record<string, string>;
 }
 
@@ -34,12 +35,16 @@ export function addProjectOptions(command: Command): Command {
     .option("--test <dir>", "the directory holding the app's tests");
 }
 
-/** --base-image and --build-arg (repeatable). */
+/** --base-image, --simulation and --build-arg (repeatable). */
 export function addImageBuildOptions(command: Command): Command {
   return command
     .option(
       "--base-image <image>",
-      "base image for the Dockerfile's FROM ${MSEHOME_BASE} (default: the Dockerfile's, msehome/base:<version>)",
+      "base image for the Dockerfile's FROM ${MSEHOME_BASE} (default: the Dockerfile's, the SGX base image msehome/base:<version>)",
+    )
+    .option(
+      "--simulation",
+      "build on the simulation-only base image msehome/base:<version>-simulation (scripts/build-base-image.sh); its apps run only on a simulated SGX platform",
     )
     .option("--build-arg <key=value>", "a build argument for the image build (repeatable)", collectBuildArg);
 }
@@ -53,6 +58,7 @@ export function projectInputsOf(flags: ProjectFlags) {
     dockerfile: flags.dockerfile,
     test: flags.test,
     baseImage: flags.baseImage,
+    simulation: flags.simulation === true,
     buildArgs: flags.buildArg ?? {},
   };
 }

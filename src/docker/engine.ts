@@ -228,6 +228,14 @@ export class DockerEngine {
     return { version: info.Version, apiVersion: info.ApiVersion };
   }
 
+  /** Where the engine keeps images and containers on its machine (`DockerRootDir`), when it says. */
+  async dataRoot(): Promise<string | undefined> {
+    const info = (await this.call("reading the Docker engine's information", (api) => api.info())) as {
+      DockerRootDir?: unknown;
+    };
+    return typeof info.DockerRootDir === "string" && info.DockerRootDir ? info.DockerRootDir : undefined;
+  }
+
   /** Runs one dockerode call, turning its failures into typed errors. */
   async call<T>(action: string, run: (api: Docker) => Promise<T>): Promise<T> {
     try {

@@ -10,6 +10,8 @@ export interface ImageInfo {
   sizeBytes: number;
   createdAt: Date;
   labels: Record<string, string>;
+  /** The image's environment, `NAME=value` entries. */
+  env: string[];
 }
 
 const inspectSchema = z.object({
@@ -18,7 +20,10 @@ const inspectSchema = z.object({
   Size: z.number(),
   Created: z.string(),
   Config: z
-    .object({ Labels: z.record(z.string(), z.string()).nullable().optional() })
+    .object({
+      Labels: z.record(z.string(), z.string()).nullable().optional(),
+      Env: z.array(z.string()).nullable().optional(),
+    })
     .nullable()
     .optional(),
 });
@@ -39,6 +44,7 @@ export async function inspectImage(engine: DockerEngine, reference: string): Pro
     sizeBytes: image.Size,
     createdAt: new Date(image.Created),
     labels: image.Config?.Labels ?? {},
+    env: image.Config?.Env ?? [],
   };
 }
 

@@ -12,6 +12,7 @@ import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { AppMode } from "../docker/appLabels.js";
+import { isSimulationOnlyImage, SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
 import { extractPackage, extractPackageTests } from "../package/packageReader.js";
@@ -20,19 +21,17 @@ import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./
 import type { AppProbe } from "./appState.js";
 import { OperatorInputError } from "./errors.js";
 import { gatherEvidence, writeEvidence } from "./evidence.js";
-import { type PccsSource, pccsClientFor } from "./pccsSource.js";
+import type { PccsSource } from "./pccsSource.js";
+import type { SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 import {
   checkNameFree,
   checkPackageFile,
   checkPortFree,
-  checkSgxHost,
+  checkSpawnHost,
   checkSpawnValues,
 } from "./spawnChecks.js";
 import { generateSignerKey, readSignerKey } from "./signerKey.js";
 import { checkWorkspace, WorkspaceRollback, workspacePaths, type WorkspacePaths } from "./spawnWorkspace.js";
-
-/** Label of the simulation-only base image: its apps cannot run on SGX hardware. */
-export const SIMULATION_ONLY_IMAGE_LABEL = "msehome.base.simulation-only";
 
 export const DEFAULT_CERTIFICATE_DAYS = 365;
 
@@ -51,11 +50,10 @@ export interface SpawnRequest extends PccsSource, AppWaitRequest {
   signerKeyPath?: string;
   /** Validity of the RA-TLS certificate in days (default 365). */
   days?: number;
-  /**
-   * Run on a simulated SGX platform instead of SGX hardware. `check` is called on the
-   * directory first (it throws when the directory holds no platform).
-   */
-  simulation?: { platformDir: string; check?: (platformDir: string) => Promise<unknown> };
+  /** Run on this simulated SGX platform instead of SGX hardware. */
+  simulation?: SimulatedPlatformProbe;
+  /** Where the SGX platform's /proc, /dev, /var/run and /etc are looked up (default "/"). */
+  hostRoot?: string;
   /** Aborting (e.g. on Ctrl-C) stops the spawn between steps and undoes it. */
   signal?: AbortSignal;
   /** The clock, for the certificate's expiration. */
@@ -167,19 +165,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   await checkWorkspace(paths, request.signerKeyPath);
   const signerKeyPath = request.signerKeyPath === undefined ? undefined : path.resolve(request.signerKeyPath);
   if (signerKeyPath) await readSignerKey(signerKeyPath);
-  if (request.simulation) {
-    const platformDir = path.resolve(request.simulation.platformDir);
-    try {
-      await request.simulation.check?.(platformDir);
-    } catch (cause) {
-      throw new OperatorInputError((cause as Error).message, { cause });
-    }
-  } else {
-    checkSgxHost();
-  }
-  const pccs = await pccsClientFor(request);
-  // A PCCS that does not answer would fail the spawn at its very end: find out now.
-  await pccs.rootCaCrl();
+  // The platform, and a PCCS that answers for it (else the spawn would fail at its very end).
+  const pccs = await checkSpawnHost(request);
   const engine = request.engine ?? (await connectDocker());
   await checkNameFree(engine, request.name);
   await checkPortFree(engine, hostIp, request.port);
@@ -203,9 +190,9 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback, signal);
     signal?.throwIfAborted();
     const image = await inspectImage(engine, tag);
-    if (!simulation && image?.labels[SIMULATION_ONLY_IMAGE_LABEL] === "true") {
+    if (!simulation && image && isSimulationOnlyImage(image)) {
       throw new OperatorInputError(
-        "the package's image is built on the simulation-only msehome base image, which cannot run on SGX hardware; rebuild the package on the hardware base image or spawn with --simulation",
+        `the package's image is built on the simulation-only base image (${SIMULATION_BASE_IMAGE}), which has no Gramine and cannot run on SGX hardware; the code provider must package the app on the SGX base image (msehome package without --simulation, after scripts/build-base-image.sh --sgx), or spawn it on a simulated platform with --simulation`,
       );
     }
 

@@ -1,25 +1,32 @@
-// What spawn checks before it touches anything: the values of its flags, the host's SGX devices
-// (or the simulated platform), the container name and the port.
-import { existsSync } from "node:fs";
+// What spawn checks before it touches anything: the values of its flags, the host (the SGX platform
+// or the simulated one, and the PCCS: the checks doctor runs), the container name and the port.
 import { stat } from "node:fs/promises";
 import { createServer, isIP } from "node:net";
-import { APP_CONTAINER_PATHS, SGX_DEVICES } from "../docker/appContainer.js";
+import type { PccsClient } from "../attestation/pccs.js";
 import { listAppContainers } from "../docker/appContainerLookup.js";
 import { findContainer } from "../docker/container.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
 import { OperatorInputError } from "./errors.js";
+import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
+import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
+import { pccsClientFor, type PccsSource } from "./pccsSource.js";
+import { checkSgxHost, sgxHostPaths } from "./sgxHostChecks.js";
+import { checkSimulatedPlatform, type SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 
-/** SGX hardware needs at least this much enclave memory for Node and the runtime (MB). */
-export const MIN_HARDWARE_ENCLAVE_MB = 1024;
+/**
+ * The smallest enclave for a Node app on SGX hardware (MB): Node expects about 1.7 GB of heap when
+ * it starts (Gramine's Node.js example sizes its enclave 2G for that reason).
+ */
+export const MIN_HARDWARE_ENCLAVE_MB = 2048;
 
 /** Why `sizeMb` cannot be an enclave size, or undefined. Gramine wants a power of two. */
 export function enclaveSizeProblem(sizeMb: number, simulation: boolean): string | undefined {
   if (!Number.isSafeInteger(sizeMb) || sizeMb < 1) return "it is not a positive whole number of MB";
   if ((sizeMb & (sizeMb - 1)) !== 0) return "it is not a power of two (e.g. 1024, 2048, 4096)";
   if (!simulation && sizeMb < MIN_HARDWARE_ENCLAVE_MB)
-    return `an SGX enclave needs at least ${MIN_HARDWARE_ENCLAVE_MB} MB`;
+    return `an SGX enclave for a Node app needs at least ${MIN_HARDWARE_ENCLAVE_MB} MB (Node expects about 1.7 GB of heap when it starts)`;
   return undefined;
 }
 
@@ -80,16 +87,59 @@ export async function checkPackageFile(file: string): Promise<void> {
   if (!info.isFile()) throw new OperatorInputError(`the package ${file} is not a file`);
 }
 
-/** On hardware, the SGX devices and the AESM socket directory must be on this machine. */
-export function checkSgxHost(): void {
-  const missing = [...SGX_DEVICES.map((d) => d.pathOnHost), APP_CONTAINER_PATHS.aesmd].filter(
-    (file) => !existsSync(file),
-  );
-  if (missing.length > 0) {
-    throw new OperatorInputError(
-      `this machine has no SGX ${missing.join(", ")} (is the SGX driver loaded and aesmd running?); without SGX hardware, spawn with --simulation`,
-    );
+export interface SpawnHostRequest extends PccsSource {
+  /** The simulated platform, in simulation; SGX hardware otherwise. */
+  simulation?: SimulatedPlatformProbe;
+  /** Where the SGX platform's /proc, /dev, /var/run and /etc are looked up (default "/"). */
+  hostRoot?: string;
+}
+
+/**
+ * Doctor's platform and PCCS checks, every one required: the SGX platform (CPU, devices, aesmd,
+ * QCNL) or the simulated one, and a PCCS answering with the root CA CRL of the mode's root (and,
+ * in simulation, serving the platform). Returns the PCCS client spawn collects the evidence with.
+ */
+export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsClient> {
+  const simulation = request.simulation;
+  const checks: HostCheck[] = [];
+  let fmspc: string | undefined;
+  if (simulation) {
+    const platform = await checkSimulatedPlatform(simulation);
+    checks.push(platform.check);
+    fmspc = platform.fmspc;
+  } else {
+    checks.push(...(await checkSgxHost(sgxHostPaths(request.hostRoot))));
   }
+  const refuse = (failures: HostCheck[]) =>
+    simulation
+      ? new HostNotReadyError(
+          failures,
+          "the simulated SGX platform is not ready",
+          "msehome doctor --simulation",
+        )
+      : new HostNotReadyError(
+          failures,
+          "this machine is not ready to run SGX enclaves",
+          "msehome doctor",
+          "without SGX hardware, spawn with --simulation",
+        );
+  if (blockingFailures(checks).length > 0) throw refuse(blockingFailures(checks));
+
+  // On hardware, the PCCS defaults to the host's QCNL file, which the checks above just read.
+  const pccs = await pccsClientFor(
+    simulation || request.qcnlConfigPath !== undefined
+      ? request
+      : { ...request, qcnlConfigPath: sgxHostPaths(request.hostRoot).qcnlConfig },
+  );
+  const trust = simulation?.pccsTrust ?? INTEL_PCCS_TRUST;
+  const root = await checkPccsRoot(pccs, trust);
+  const served =
+    simulation && root.crl && fmspc
+      ? [await checkPccsServesPlatform(pccs, fmspc, simulation.platformDir)]
+      : [];
+  const failures = blockingFailures([root.check, ...served]);
+  if (failures.length > 0) throw refuse(failures);
+  return pccs;
 }
 
 /** Refuses a name any container on the engine already has (apps or not). */

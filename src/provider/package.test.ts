@@ -13,7 +13,10 @@ import { ImageBuildError } from "../docker/errors.js";
 import { inspectImage, removeImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import { extractPackage } from "../package/packageReader.js";
+import { MSEHOME_VERSION } from "../version.js";
+import { baseImageHint } from "./appImage.js";
 import { imageRepositoryFor, PackageInputError, packageApp } from "./package.js";
+import { imageBuildArgs } from "./projectInputs.js";
 import { scaffold } from "./scaffold.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "msehome-package-"));
@@ -60,6 +63,41 @@ describe("package inputs", () => {
     ).rejects.toThrow("--base-image and --build-arg MSEHOME_BASE=... both set the base image; give one");
   });
 
+  it("refuse --simulation together with another base image", async () => {
+    const { directory } = await newProject();
+    await expect(
+      packageApp({ project: directory, output: scratch, simulation: true, baseImage: "a" }),
+    ).rejects.toThrow(
+      `--simulation builds on msehome/base:${MSEHOME_VERSION}-simulation and --base-image names another base image; give one`,
+    );
+    await expect(
+      packageApp({ project: directory, output: scratch, simulation: true, buildArgs: { MSEHOME_BASE: "b" } }),
+    ).rejects.toThrow("--simulation and --build-arg MSEHOME_BASE=... both set the base image; give one");
+  });
+
+  it("build on the simulation-only base with --simulation, else on the Dockerfile's (the SGX base)", () => {
+    expect(imageBuildArgs({ simulation: true, buildArgs: { X: "1" } })).toEqual({
+      X: "1",
+      MSEHOME_BASE: `msehome/base:${MSEHOME_VERSION}-simulation`,
+    });
+    expect(imageBuildArgs({ buildArgs: { X: "1" } })).toEqual({ X: "1" });
+    expect(imageBuildArgs({ baseImage: "mine:1" })).toEqual({ MSEHOME_BASE: "mine:1" });
+  });
+
+  it("say how to get the base image a build could not start FROM", () => {
+    const sgx = baseImageHint(undefined);
+    expect(sgx).toContain(`FROM the SGX base image msehome/base:${MSEHOME_VERSION}`);
+    expect(sgx).toContain("scripts/build-base-image.sh --sgx");
+    expect(sgx).toContain("add --simulation");
+    expect(baseImageHint(`msehome/base:${MSEHOME_VERSION}`)).toBe(sgx);
+    expect(baseImageHint(`msehome/base:${MSEHOME_VERSION}-simulation`)).toBe(
+      `is the simulation base image built? Build msehome/base:${MSEHOME_VERSION}-simulation offline with scripts/build-base-image.sh`,
+    );
+    expect(baseImageHint("mine:1")).toBe(
+      "is the base image mine:1 on the Docker engine? Build or pull it, or name another with --base-image",
+    );
+  });
+
   it("derive a valid Docker repository from any app name", () => {
     expect(imageRepositoryFor("My_App.v2")).toBe("msehome-package/my-app-v2");
     expect(imageRepositoryFor("--")).toBe("msehome-package/app");
@@ -100,6 +138,7 @@ describeDocker("package with the engine", () => {
     expect(path.basename(result.package.path)).toMatch(new RegExp(`^package_${name}_\\d{19}\\.tar$`));
     expect(readdirSync(output)).toEqual([path.basename(result.package.path)]);
     expect(result.key).toBeNull();
+    expect(result.simulationOnly).toBe(false);
     expect(phases).toContain("Saving the image (image.tar)");
     expect(phases.some((p) => p.startsWith("Building the image: step 2/3 FROM ${MSEHOME_BASE}"))).toBe(true);
 
@@ -227,7 +266,7 @@ describeDocker("package with the engine", () => {
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ImageBuildError);
     expect((failure as Error).message).toMatch(
-      /^the image build failed at step 2\/2 \(FROM \$\{MSEHOME_BASE\}\): .*\(is the base image built\? Build it with scripts\/build-base-image\.sh or name one with --base-image\)$/,
+      /^the image build failed at step 2\/2 \(FROM \$\{MSEHOME_BASE\}\): .*\(is the base image msehome-test\/definitely-not-built:0 on the Docker engine\? Build or pull it, or name another with --base-image\)$/,
     );
     expect(() => statSync(output)).toThrow(/ENOENT/);
   }, 120_000);

@@ -5,8 +5,9 @@ import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import { encryptFileTo, ENCRYPTED_SUFFIX } from "../crypto/codeEncryption.js";
 import { generateSecretBoxKey } from "../crypto/secretBox.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
-import { removeImage, tagImage } from "../docker/images.js";
+import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { saveImage } from "../docker/imageTransfer.js";
+import { isSimulationOnlyImage } from "../model/baseImage.js";
 import { readMseToml } from "../model/mseToml.js";
 import {
   type MemberDigest,
@@ -51,6 +52,8 @@ export interface PackageResult {
   key: string | null;
   encrypted: boolean;
   image: { id: string; tag: string; sizeBytes: number };
+  /** Built on the simulation-only base image: it runs only on a simulated platform (spawn refuses it on SGX hardware). */
+  simulationOnly: boolean;
   members: Record<PackageMember, MemberDigest>;
 }
 
@@ -62,7 +65,7 @@ function unixNanoseconds(): bigint {
 export async function packageApp(options: PackageOptions): Promise<PackageResult> {
   const report = options.reporter ?? {};
   const inputs = resolveProjectInputs(options);
-  const buildArgs = imageBuildArgs(options.baseImage, options.buildArgs);
+  const buildArgs = imageBuildArgs(options);
   await checkProjectInputs(inputs);
   const config = await readMseToml(inputs.config);
   const name = config.name;
@@ -112,6 +115,8 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     await tarDirectory(inputs.tests, files["tests.tar"]);
 
     const built = await buildAppImage(engine, { inputs, repository, buildArgs, reporter: report });
+    const builtImage = await inspectImage(engine, built.id);
+    const simulationOnly = builtImage !== undefined && isSimulationOnlyImage(builtImage);
 
     // The package carries the image under a tag of its own; the `latest` tag keeps the build cache warm.
     await tagImage(engine, built.id, uniqueTag);
@@ -146,6 +151,7 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
       key: keyPath,
       encrypted: key !== undefined,
       image: { id: built.id, tag: uniqueTag, sizeBytes: saved.sizeBytes },
+      simulationOnly,
       members: written.manifest.members,
     };
   } finally {

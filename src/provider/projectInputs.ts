@@ -2,6 +2,7 @@
 // one, and the image build arguments: shared by `package` and `test-dev`.
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 
 /** Where `--project DIR` finds each input (the layout `msehome scaffold` writes). */
 export const PROJECT_LAYOUT = {
@@ -28,6 +29,8 @@ export interface ProjectInputOptions {
 export interface ImageBuildOptions {
   /** Base image for the Dockerfile's `FROM ${MSEHOME_BASE}`. */
   baseImage?: string;
+  /** Build on the simulation-only base image: the app then runs only on a simulated platform. */
+  simulation?: boolean;
   /** Further `--build-arg` values for the image build. */
   buildArgs?: Record<string, string>;
 }
@@ -102,16 +105,22 @@ export async function checkProjectInputs(inputs: ProjectInputs): Promise<void> {
   await requireKind(inputs.tests, "directory", "tests directory");
 }
 
-/** The image build arguments: `--build-arg` values plus `--base-image` as MSEHOME_BASE. */
-export function imageBuildArgs(
-  baseImage: string | undefined,
-  buildArgs: Record<string, string> | undefined,
-): Record<string, string> {
-  const args = { ...buildArgs };
+/**
+ * The image build arguments: `--build-arg` values plus the base image, from `--base-image` or, with
+ * `--simulation`, the simulation-only one (otherwise the Dockerfile's default: the SGX base image).
+ */
+export function imageBuildArgs(options: ImageBuildOptions): Record<string, string> {
+  const args = { ...options.buildArgs };
+  const baseImage = options.simulation ? SIMULATION_BASE_IMAGE : options.baseImage;
+  if (options.simulation && options.baseImage !== undefined) {
+    throw new ProjectInputError(
+      `--simulation builds on ${SIMULATION_BASE_IMAGE} and --base-image names another base image; give one`,
+    );
+  }
   if (baseImage !== undefined) {
     if (BASE_IMAGE_BUILD_ARG in args) {
       throw new ProjectInputError(
-        `--base-image and --build-arg ${BASE_IMAGE_BUILD_ARG}=... both set the base image; give one`,
+        `${options.simulation ? "--simulation" : "--base-image"} and --build-arg ${BASE_IMAGE_BUILD_ARG}=... both set the base image; give one`,
       );
     }
     args[BASE_IMAGE_BUILD_ARG] = baseImage;

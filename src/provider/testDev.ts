@@ -212,7 +212,7 @@ export async function testDev(options: TestDevOptions): Promise<TestDevResult> {
   const report = options.reporter ?? {};
   const signal = options.signal;
   const inputs = resolveProjectInputs(options);
-  const buildArgs = imageBuildArgs(options.baseImage, options.buildArgs);
+  const buildArgs = imageBuildArgs(options);
   await checkProjectInputs(inputs);
   const config = await readMseToml(inputs.config);
   const secrets = await checkSecretsFile(options.secrets, "secrets file", true);

@@ -116,6 +116,7 @@ describeDocker("the whole flow, code provider and SGX operator (simulation)", ()
         "test-dev",
         "--project",
         name,
+        "--simulation",
         "--secrets",
         `${name}/secrets.json`,
         "--sealed-secrets",
@@ -124,8 +125,10 @@ describeDocker("the whole flow, code provider and SGX operator (simulation)", ()
     );
     expect(tested.stderr).toMatch(/# pass 4\n/);
     const packaged = JSON.parse(
-      ok(await as(provider, "package", "--project", name, "--output", "package", "--json")).stdout,
-    ) as { package: { path: string }; image: { id: string } };
+      ok(await as(provider, "package", "--project", name, "--output", "package", "--simulation", "--json"))
+        .stdout,
+    ) as { package: { path: string }; image: { id: string }; simulationOnly: boolean };
+    expect(packaged.simulationOnly).toBe(true);
     packageFile = packaged.package.path;
     imageId = packaged.image.id;
     expect(path.dirname(packageFile)).toBe(path.join(provider, "package"));
@@ -139,8 +142,13 @@ describeDocker("the whole flow, code provider and SGX operator (simulation)", ()
     await writeFile(app, code.replace('"Hello world"', '"Hello World"'));
     alteredPackageFile = (
       JSON.parse(
-        ok(await as(provider, "package", "--project", "altered", "--output", "altered-package", "--json"))
-          .stdout,
+        ok(
+          await as(
+            provider,
+            "package",
+            ...["--project", "altered", "--output", "altered-package", "--simulation", "--json"],
+          ),
+        ).stdout,
       ) as { package: { path: string } }
     ).package.path;
 

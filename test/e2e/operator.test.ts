@@ -7,11 +7,13 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseQuote } from "../../src/attestation/quote.js";
+import { recordedPccsHandler } from "../../src/attestation/testing/recordedPccs.js";
 import { enclavePublicKeyFromReportData, extractQuoteFromCertificate } from "../../src/attestation/ratls.js";
 import { sealBox } from "../../src/crypto/sealedBox.js";
 import { runAppDryRun } from "../../src/docker/appContainer.js";
@@ -20,13 +22,16 @@ import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { parseEvidence } from "../../src/model/evidence.js";
 import { launchArgumentsFromSpawnArgs } from "../../src/model/launchArguments.js";
 import { appImageTag } from "../../src/operator/appImage.js";
+import { OperatorInputError } from "../../src/operator/errors.js";
+import { spawnApp } from "../../src/operator/spawn.js";
 import { imageRepositoryFor, packageApp } from "../../src/provider/package.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
 import { initPlatform } from "../../src/simulation/platform.js";
-import { ensureBaseImage } from "../support/baseImage.js";
+import { ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, testEngine } from "../support/docker.js";
+import { fakeSgxHost } from "../support/fakeSgxHost.js";
 import { writeLocalEsmPackage } from "../support/npmPackage.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
@@ -159,9 +164,9 @@ describeDocker("SGX operator commands (simulation)", () => {
       expect(errorOf(await runCli(size), 2)).toMatch(/invalid --size 3000: it is not a power of two/);
       const hardware = spawnArgs(name, app, output, port)
         .slice(0, 15)
-        .map((arg) => (arg === "2048" ? "512" : arg));
+        .map((arg) => (arg === "2048" ? "1024" : arg));
       expect(errorOf(await runCli(hardware), 2)).toMatch(
-        /invalid --size 512: an SGX enclave needs at least 1024 MB/,
+        /invalid --size 1024: an SGX enclave for a Node app needs at least 2048 MB \(Node expects about 1\.7 GB of heap when it starts\)/,
       );
       const unreachable = await runCli(spawnArgs(name, app, output, port), {
         env: { DOCKER_HOST: "tcp://127.0.0.1:1" },
@@ -176,6 +181,39 @@ describeDocker("SGX operator commands (simulation)", () => {
       await new Promise((resolve) => holder.close(resolve));
     }
   }, 60_000);
+
+  it("refuses on SGX hardware a package built on the simulation-only base, leaving nothing behind", async () => {
+    // A host that passes every check spawn makes, with a PCCS replaying Intel's collateral.
+    const host = await fakeSgxHost(path.join(work, "sgx-host"));
+    const intelPccs = createHttpServer(recordedPccsHandler(4));
+    await new Promise<void>((resolve) => intelPccs.listen(0, "127.0.0.1", resolve));
+    const hardwareName = uniqueName("op-sgx");
+    const output = path.join(work, "sgx-refused");
+    try {
+      const error = await spawnApp({
+        name: hardwareName,
+        host: "localhost",
+        port: await freePort(),
+        sizeMb: 2048,
+        packagePath: app.packagePath,
+        outputDir: output,
+        pccsUrl: `http://127.0.0.1:${(intelPccs.address() as AddressInfo).port}`,
+        hostRoot: host.root,
+        engine,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OperatorInputError);
+      expect((error as Error).message).toBe(
+        `the package's image is built on the simulation-only base image (${SIMULATION_BASE_IMAGE}), which has no Gramine and cannot run on SGX hardware; the code provider must package the app on the SGX base image (msehome package without --simulation, after scripts/build-base-image.sh --sgx), or spawn it on a simulated platform with --simulation`,
+      );
+      expect(existsSync(output)).toBe(false);
+      expect(await findContainer(engine, hardwareName)).toBeUndefined();
+      expect(await inspectImage(engine, appImageTag(hardwareName))).toBeUndefined();
+      expect(await inspectImage(engine, app.imageId)).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => intelPccs.close(resolve));
+      await host.close();
+    }
+  }, 120_000);
 
   it("spawns: loads the image, waits for the configuration server, writes the evidence and the test inputs", async () => {
     const run = ok(await runCli(spawnArgs(name, app, out, port)));

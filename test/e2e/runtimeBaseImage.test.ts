@@ -1,5 +1,6 @@
 // The base images: both Dockerfiles add the same runtime layers; the offline simulation image
-// carries its tags and labels, refuses hardware mode clearly, and runs `msehome-dev`.
+// carries its own tag and labels (never the SGX image's tag), refuses hardware mode clearly, and
+// runs `msehome-dev`.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,12 +11,18 @@ import { fernetDecrypt } from "../../src/crypto/fernet.js";
 import { removeContainer } from "../../src/docker/container.js";
 import { readContainerLogs } from "../../src/docker/containerLogs.js";
 import { startDevContainer } from "../../src/docker/devContainer.js";
+import { inspectImage, removeImage, tagImage } from "../../src/docker/images.js";
 import { runOneShotContainer } from "../../src/docker/oneShotContainer.js";
 import { formatLaunchArguments } from "../../src/model/launchArguments.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { MSEHOME_VERSION } from "../../src/version.js";
 import { simulationLaunch } from "../support/appContainer.js";
-import { BASE_IMAGE, ensureBaseImage, SIMULATION_BASE_IMAGE } from "../support/baseImage.js";
+import {
+  ensureBaseImage,
+  runBaseImageScript,
+  SGX_BASE_IMAGE,
+  SIMULATION_BASE_IMAGE,
+} from "../support/baseImage.js";
 import { describeDocker, testEngine, waitForHttp } from "../support/docker.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
@@ -65,19 +72,47 @@ describeDocker("simulation base image", () => {
   const run = (command: string[]) =>
     runOneShotContainer(testEngine(), { image: SIMULATION_BASE_IMAGE, command, timeoutMs: 60_000 });
 
-  it("is tagged with the msehome version, twice, and labelled simulation-only", async () => {
-    const docker = testEngine().api;
-    const simulation = await docker.getImage(SIMULATION_BASE_IMAGE).inspect();
-    const plain = await docker.getImage(BASE_IMAGE).inspect();
-    expect(plain.Id).toBe(simulation.Id);
-    expect(BASE_IMAGE).toBe(`msehome/base:${MSEHOME_VERSION}`);
-    expect(simulation.Config.Labels).toMatchObject({
+  it("carries only its own tag, labelled simulation-only", async () => {
+    const simulation = (await inspectImage(testEngine(), SIMULATION_BASE_IMAGE))!;
+    expect(SIMULATION_BASE_IMAGE).toBe(`msehome/base:${MSEHOME_VERSION}-simulation`);
+    expect(simulation.tags).toEqual([SIMULATION_BASE_IMAGE]);
+    expect(simulation.labels).toMatchObject({
       "msehome.base.version": MSEHOME_VERSION,
       "msehome.base.simulation-only": "true",
       "msehome.base.modes": "simulation",
     });
-    expect(simulation.Config.Entrypoint).toEqual(["/usr/local/bin/msehome-run"]);
+    expect(simulation.env).toContain("MSEHOME_SIMULATION_ONLY=1");
+    const raw = await testEngine().api.getImage(SIMULATION_BASE_IMAGE).inspect();
+    expect(raw.Config.Entrypoint).toEqual(["/usr/local/bin/msehome-run"]);
   });
+
+  it("leaves the image under the SGX tag alone, but takes that tag back from a simulation-only image", async () => {
+    const engine = testEngine();
+    const sgx = await inspectImage(engine, SGX_BASE_IMAGE);
+    if (sgx) {
+      // This engine holds an SGX base image: the build must not replace it.
+      await runBaseImageScript();
+      expect((await inspectImage(engine, SGX_BASE_IMAGE))?.id).toBe(sgx.id);
+      return;
+    }
+    const rootfs = (await inspectImage(engine, `msehome/base-rootfs:${MSEHOME_VERSION}-simulation`))!;
+    const simulation = (await inspectImage(engine, SIMULATION_BASE_IMAGE))!;
+    try {
+      // Another image under the SGX tag (the bare root filesystem stands in for it) stays.
+      await tagImage(engine, rootfs.id, SGX_BASE_IMAGE);
+      await runBaseImageScript();
+      expect((await inspectImage(engine, SGX_BASE_IMAGE))?.id).toBe(rootfs.id);
+      // The simulation image under the SGX tag, as older builds left it, loses that tag only.
+      await tagImage(engine, simulation.id, SGX_BASE_IMAGE);
+      const { stderr } = await runBaseImageScript();
+      expect(stderr).toContain(`removed the tag ${SGX_BASE_IMAGE} from the simulation-only image`);
+      expect(await inspectImage(engine, SGX_BASE_IMAGE)).toBeUndefined();
+      expect((await inspectImage(engine, SIMULATION_BASE_IMAGE))?.id).toBe(simulation.id);
+    } finally {
+      // The engine had no SGX image: whatever holds the tag now is this test's stand-in.
+      await removeImage(engine, SGX_BASE_IMAGE, { ignoreMissing: true });
+    }
+  }, 120_000);
 
   it("refuses hardware mode with one sentence, and bad arguments as a usage error", async () => {
     const hardware = await run(

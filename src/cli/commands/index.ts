@@ -1,6 +1,7 @@
 // Every subcommand, in the order --help lists them: the code provider's, then the operator's, then tools.
 import type { Command } from "commander";
 import { registerDecrypt } from "./decrypt.js";
+import { registerDoctor } from "./doctor.js";
 import { registerEvidence } from "./evidence.js";
 import { registerList } from "./list.js";
 import { registerLogs } from "./logs.js";
@@ -25,6 +26,7 @@ export const commandModules: ReadonlyArray<(program: Command) => void> = [
   registerVerify,
   registerSeal,
   registerDecrypt,
+  registerDoctor,
   registerSpawn,
   registerEvidence,
   registerRun,

@@ -1,7 +1,8 @@
 // `msehome package`: flags, progress and printing; the work is in provider/package.
+import path from "node:path";
 import type { Command } from "commander";
 import { withBuildProgress } from "../buildProgress.js";
-import { contextOf, printResult } from "../output.js";
+import { contextOf, printResult, warn } from "../output.js";
 import {
   addImageBuildOptions,
   addProjectOptions,
@@ -52,11 +53,17 @@ export function registerPackage(program: Command): void {
         },
       }),
     );
+    if (done.simulationOnly) {
+      warn(
+        `${path.basename(done.package.path)} is built on the simulation-only base image: it runs only on a simulated SGX platform (spawn --simulation), and spawn on SGX hardware refuses it`,
+      );
+    }
     printResult(ctx, done, () =>
       [
         `Package: ${done.package.path} (${formatBytes(done.package.sizeBytes)})`,
         ...(done.key ? [`Key:     ${done.key} (keep it secret: it decrypts the code)`] : []),
         `Image:   ${done.image.id} (${formatBytes(done.image.sizeBytes)})`,
+        ...(done.simulationOnly ? ["Base:    simulation-only (for a simulated SGX platform only)"] : []),
       ].join("\n"),
     );
   });

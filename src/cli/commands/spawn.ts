@@ -7,6 +7,7 @@ import { withAppProgress } from "../appProgress.js";
 import { UsageError } from "../errors.js";
 import { handleInterrupts } from "../interrupt.js";
 import { contextOf, printResult, warn } from "../output.js";
+import { simulatedPlatformProbe } from "../simulatedPlatform.js";
 import {
   addPccsOptions,
   parseDays,
@@ -45,7 +46,7 @@ export function registerSpawn(program: Command): void {
     .requiredOption("--port <port>", "the port the app is published on, on 127.0.0.1", parsePort)
     .requiredOption(
       "--size <MB>",
-      "enclave size in MB: a power of two, at least 1024 on SGX hardware (e.g. 4096)",
+      "enclave size in MB: a power of two, at least 2048 on SGX hardware (e.g. 4096)",
       parseMegabytes,
     )
     .requiredOption("--package <file>", "the package_<name>_<ns>.tar the code provider sent")
@@ -78,10 +79,9 @@ export function registerSpawn(program: Command): void {
       const { spawnApp } = await import("../../operator/spawn.js");
       let simulation: SpawnRequest["simulation"];
       if (flags.simulation) {
-        const { defaultPlatformDir, loadPlatform } = await import("../../simulation/platform.js");
         const { SIMULATION_WARNING } = await import("../../simulation/simulator.js");
         warn(SIMULATION_WARNING);
-        simulation = { platformDir: flags.platform ?? defaultPlatformDir(), check: loadPlatform };
+        simulation = await simulatedPlatformProbe(flags.platform);
       }
       const done = await withAppProgress(name, async (progress) => {
         // Ctrl-C undoes the spawn; a second one leaves at once.
