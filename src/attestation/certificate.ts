@@ -21,15 +21,20 @@ export function p256PublicKey(xy: Uint8Array): KeyObject {
   if (xy.length !== 64)
     throw new AttestationFormatError(`P-256 public key must be 64 bytes, got ${xy.length}`);
   const b = Buffer.from(xy.buffer, xy.byteOffset, 64);
-  return createPublicKey({
-    key: {
-      kty: "EC",
-      crv: "P-256",
-      x: b.subarray(0, 32).toString("base64url"),
-      y: b.subarray(32).toString("base64url"),
-    },
-    format: "jwk",
-  });
+  try {
+    return createPublicKey({
+      key: {
+        kty: "EC",
+        crv: "P-256",
+        x: b.subarray(0, 32).toString("base64url"),
+        y: b.subarray(32).toString("base64url"),
+      },
+      format: "jwk",
+    });
+  } catch (cause) {
+    // OpenSSL refuses a point that is not on the curve.
+    throw new AttestationFormatError("P-256 public key is not a point on the curve", { cause });
+  }
 }
 
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject {

@@ -42,4 +42,12 @@ describe("parseEnclaveIdentity", () => {
       );
     }
   });
+
+  // Found by fuzzing: a value nested thousands deep made the error message overflow the stack.
+  it("names a deeply nested value instead of serialising it", () => {
+    const deep = JSON.parse(`${'{"a":'.repeat(20_000)}0${"}".repeat(20_000)}`) as unknown;
+    expect(() => parseEnclaveIdentity({ ...served, mrsigner: deep })).toThrow(
+      /mrsigner must be 32 bytes of hex \(got an object\)/,
+    );
+  });
 });

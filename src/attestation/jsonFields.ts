@@ -8,13 +8,20 @@ export type JsonObject = Readonly<Record<string, unknown>>;
 const ISO_UTC_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const HEX = /^[0-9a-fA-F]*$/;
 
+/** What was found, shortly; containers are named, never serialised (they may be nested without end). */
+function found(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (Array.isArray(value)) return `got an array of ${value.length} items`;
+  if (typeof value === "object" && value !== null) return "got an object";
+  return `got ${JSON.stringify(value).slice(0, 40)}`;
+}
+
 export class JsonFields {
   /** `what` starts every error, e.g. "TCB info is not a TCB info v2 or v3 object". */
   constructor(private readonly what: string) {}
 
   fail(path: string, expected: string, value: unknown): never {
-    const found = value === undefined ? "missing" : `got ${JSON.stringify(value)?.slice(0, 40)}`;
-    throw new AttestationFormatError(`${this.what}: ${path} must be ${expected} (${found})`);
+    throw new AttestationFormatError(`${this.what}: ${path} must be ${expected} (${found(value)})`);
   }
 
   /** A rule across fields: "<what>: <path> <why>". */

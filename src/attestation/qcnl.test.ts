@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AttestationFormatError } from "./errors.js";
 import { parseQcnlConfig, stripJsonComments } from "./qcnl.js";
 
 describe("parseQcnlConfig", () => {
@@ -38,5 +39,14 @@ describe("parseQcnlConfig", () => {
       "/etc/sgx_default_qcnl.conf is not valid JSON (after removing comments)",
     );
     expect(() => parseQcnlConfig('{"pccs_url": 3}')).toThrow(/pccs_url must be a string/);
+  });
+
+  // Found by fuzzing: use_secure_cert nested thousands deep overflowed the stack in String().
+  it("refuses a use_secure_cert that is neither a boolean, a number nor a string", () => {
+    const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    expect(() => parseQcnlConfig(`{"pccs_url":"https://p:8081","use_secure_cert":${deep}}`)).toThrow(
+      /use_secure_cert must be true or false/,
+    );
+    expect(() => parseQcnlConfig('{"use_secure_cert":{}}')).toThrow(AttestationFormatError);
   });
 });

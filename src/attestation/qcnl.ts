@@ -37,8 +37,11 @@ export function stripJsonComments(text: string): string {
   return out;
 }
 
-function truthy(value: unknown): boolean {
+function truthy(value: unknown, what: string): boolean {
   if (typeof value === "boolean") return value;
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new AttestationFormatError(`${what}: use_secure_cert must be true or false`);
+  }
   return !/^(false|0|no)$/i.test(String(value).trim());
 }
 
@@ -56,7 +59,7 @@ export function parseQcnlConfig(text: string, what = QCNL_CONFIG_PATH): QcnlConf
       throw new AttestationFormatError(`${what}: pccs_url must be a string`);
     return {
       pccsUrl: url || undefined,
-      useSecureCert: value.use_secure_cert === undefined ? true : truthy(value.use_secure_cert),
+      useSecureCert: value.use_secure_cert === undefined ? true : truthy(value.use_secure_cert, what),
     };
   }
   // Legacy format: KEY=VALUE lines, '#' comments.
@@ -68,6 +71,6 @@ export function parseQcnlConfig(text: string, what = QCNL_CONFIG_PATH): QcnlConf
   const secure = entries.get("USE_SECURE_CERT");
   return {
     pccsUrl: entries.get("PCCS_URL") || undefined,
-    useSecureCert: secure === undefined ? true : truthy(secure),
+    useSecureCert: secure === undefined ? true : truthy(secure, what),
   };
 }

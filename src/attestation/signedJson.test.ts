@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AttestationFormatError } from "./errors.js";
 import { parseSignedJson, topLevelMembers } from "./signedJson.js";
 import { vectorEvidence } from "./testing/msehomeEvidence.js";
 
@@ -60,4 +61,14 @@ describe("parseSignedJson", () => {
     expect(() => topLevelMembers('{"a":{"b":1', "body")).toThrow(/unterminated value/);
     expect(() => topLevelMembers('{"a":1,"a":2}', "body")).toThrow(/"a" appears twice/);
   });
+
+  // Found by fuzzing: a member name that is not a valid JSON string (a raw control character, a
+  // bad escape) escaped as JSON.parse's SyntaxError.
+  it.each([['{"tcb\u0001Info":{}}'], ['{"\\x":{}}'], ['{"\\ud8":{}}']])(
+    "refuses the member name in %j as a format error",
+    (body) => {
+      expect(() => parseSignedJson(body, "tcbInfo", "TCB info")).toThrow(AttestationFormatError);
+      expect(() => parseSignedJson(body, "tcbInfo", "TCB info")).toThrow(/is not a valid JSON string/);
+    },
+  );
 });

@@ -64,6 +64,15 @@ function valueEnd(text: string, start: number): number {
   return i;
 }
 
+/** A member name: a JSON string, escapes and all. */
+function memberName(quoted: string, fail: (why: string) => never): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return fail(`the member name ${quoted.slice(0, 40)} is not a valid JSON string`);
+  }
+}
+
 /** The raw text span of each member of a top-level JSON object. */
 export function topLevelMembers(text: string, what: string): Map<string, string> {
   const members = new Map<string, string>();
@@ -84,7 +93,7 @@ export function topLevelMembers(text: string, what: string): Map<string, string>
     if (text.charCodeAt(i) !== QUOTE) fail(`expected a member name at offset ${i}`);
     const keyEnd = stringEnd(text, i);
     if (keyEnd < 0) fail("unterminated string");
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const key = memberName(text.slice(i, keyEnd), fail);
     i = keyEnd;
     skip();
     if (text.charCodeAt(i) !== COLON) fail(`expected ":" at offset ${i}`);

@@ -100,4 +100,14 @@ describe("parseTcbInfo", () => {
       );
     }
   });
+
+  // Found by fuzzing: the error message serialised the faulty value, which overflowed the stack
+  // when it was nested thousands deep (a RangeError instead of a format error).
+  it("names a deeply nested value instead of serialising it", () => {
+    const deep = JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`) as unknown;
+    const level = { ...v2.tcbLevels[0]!, tcb: { ...v2.tcbLevels[0]!.tcb, pcesvn: deep } };
+    expect(() => parseTcbInfo({ ...v2, tcbLevels: [level] })).toThrow(
+      /tcbLevels\[0\]\.tcb\.pcesvn must be an integer in 0\.\.65535 \(got an array of 1 items\)/,
+    );
+  });
 });

@@ -3,6 +3,7 @@
 // platform and of the QE, every dated piece of collateral with its window, and the identities the
 // quote states. Built step by step while verifying (Checks, ValidityLog).
 import { toHex } from "./bytes.js";
+import { AttestationFormatError, VerificationError } from "./errors.js";
 import type { ParsedCertificate } from "./certificate.js";
 import type { PckExtension } from "./pck.js";
 import { reportAttributes, type EnclaveReportBody, type Quote } from "./quote.js";
@@ -161,6 +162,8 @@ export class Checks {
     try {
       failure = body();
     } catch (error) {
+      // Malformed collateral fails its check; anything else is a fault of ours and must not hide as one.
+      if (!(error instanceof AttestationFormatError || error instanceof VerificationError)) throw error;
       failure = message(error);
     }
     if (failure === undefined) this.pass(name, okReason);

@@ -71,4 +71,22 @@ describe("configuration payload", () => {
     const error = refusal(JSON.stringify({ uuid: ID, code_secret_key: secret }));
     expect(error.message).not.toContain("deadbeef");
   });
+
+  // Found by fuzzing: app_secrets nested thousands deep overflowed the stack in zod's JSON check.
+  it("refuses a payload nested deeper than 64 levels with a 400", () => {
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    const deep = refusal(`{"uuid":"${ID}","app_secrets":${nested(20_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(deep.message).toBe("the configuration payload is nested deeper than 64 levels");
+    expect(
+      parseConfigurationPayload(`{"uuid":"${ID}","app_secrets":${nested(63)}}`, ID).appSecrets,
+    ).toBeDefined();
+    expect(refusal(`{"uuid":"${ID}","app_secrets":${nested(64)}}`).status).toBe(400);
+  });
+
+  it("accepts any JSON value as app_secrets, large ones included", () => {
+    const zeros = new Array<number>(500_000).fill(0);
+    const payload = parseConfigurationPayload(JSON.stringify({ uuid: ID, app_secrets: { zeros } }), ID);
+    expect((payload.appSecrets as { zeros: number[] }).zeros).toHaveLength(500_000);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseEvidence, renderEvidence } from "./evidence.js";
+import { EvidenceFormatError, parseEvidence, renderEvidence } from "./evidence.js";
 import { verifyQuote } from "../attestation/verify.js";
 import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import { VECTORS_DIR } from "../../test/support/vectors.js";
@@ -68,5 +68,17 @@ describe("evidence.json", () => {
     expect(() => parseEvidence(JSON.stringify(noCrl), "e.json")).toThrow(
       /neither pck_platform_crl nor pck_processor_crl/,
     );
+  });
+
+  // Found by fuzzing: a version nested thousands deep overflowed the stack in String() (a
+  // RangeError); every refusal is an EvidenceFormatError.
+  it("refuses a version of any shape with an EvidenceFormatError", () => {
+    const ours = renderEvidence(evidence).replace(
+      '"version": 1',
+      `"version": ${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+    );
+    expect(() => parseEvidence(ours, "e.json")).toThrow(/format version \(an array\) is not supported/);
+    expect(() => parseEvidence(ours, "e.json")).toThrow(EvidenceFormatError);
+    expect(() => parseEvidence("{", "e.json")).toThrow(EvidenceFormatError);
   });
 });

@@ -85,8 +85,19 @@ const pythonSchema = z.object({
   signer_pk: pem("PUBLIC KEY"),
 });
 
+/** A file that is not evidence msehome can read, with the reason. */
+export class EvidenceFormatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EvidenceFormatError";
+  }
+}
+
 function fail(fileName: string, why: string, cause?: unknown): never {
-  throw new Error(`${fileName} is not valid evidence: ${why}`, cause === undefined ? undefined : { cause });
+  throw new EvidenceFormatError(
+    `${fileName} is not valid evidence: ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function strictBase64(text: string, fileName: string, field: string): Buffer {
@@ -137,6 +148,12 @@ function fromPython(value: z.infer<typeof pythonSchema>, fileName: string): Evid
   };
 }
 
+/** A version as found: a scalar as written, a container by its kind (it may be nested without end). */
+function versionText(value: unknown): string {
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "(an array)" : "(an object)";
+  return JSON.stringify(value)?.slice(0, 20) ?? "(missing)";
+}
+
 /** Reads evidence in our format (any mode) or the original Python msehome's (SGX). */
 export function parseEvidence(text: string, fileName: string): Evidence {
   let value: unknown;
@@ -152,7 +169,7 @@ export function parseEvidence(text: string, fileName: string): Evidence {
     if (record.version !== EVIDENCE_VERSION) {
       fail(
         fileName,
-        `its format version ${String(record.version)} is not supported (this msehome reads version ${EVIDENCE_VERSION})`,
+        `its format version ${versionText(record.version)} is not supported (this msehome reads version ${EVIDENCE_VERSION})`,
       );
     }
     const result = oursSchema.safeParse(value);

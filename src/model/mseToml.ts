@@ -1,9 +1,9 @@
 // mse.toml, the app's configuration: its schema, parsing with errors that name the file,
 // the field and what is expected, and rendering back to TOML.
-import { readFile } from "node:fs/promises";
 import { TomlError, parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
 import { APP_NAME_EXPECTATION, appNameProblem } from "./appName.js";
+import { readInputText } from "./inputFile.js";
 
 export const MSE_TOML_FILE = "mse.toml";
 
@@ -109,13 +109,7 @@ export function parseMseToml(text: string, fileName: string = MSE_TOML_FILE): Ms
 }
 
 export async function readMseToml(file: string): Promise<MseConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read ${file}`, { cause });
-  }
-  return parseMseToml(text, file);
+  return parseMseToml(await readInputText(file, "the configuration"), file);
 }
 
 /**

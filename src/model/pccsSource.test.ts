@@ -46,6 +46,8 @@ describe("resolvePccs", () => {
 
   it("names a configuration it cannot read", async () => {
     // A directory where the file should be: not missing, but unreadable as a file.
-    await expect(resolvePccs({ qcnlConfigPath: dir() })).rejects.toThrow(`cannot read ${dir()}`);
+    await expect(resolvePccs({ qcnlConfigPath: dir() })).rejects.toThrow(
+      `the QCNL configuration ${dir()} is not a regular file`,
+    );
   });
 });

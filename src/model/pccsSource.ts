@@ -1,8 +1,8 @@
 // Which PCCS collateral comes from, for the operator (spawn, evidence) and `quote verify`: the URL
 // given on the command line, else pccs_url of Intel's QCNL configuration (/etc/sgx_default_qcnl.conf)
 // as the platform's own quote library would use it, its use_secure_cert included.
-import { readFile } from "node:fs/promises";
 import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
+import { readInputText } from "./inputFile.js";
 
 export interface PccsSource {
   /** The PCCS URL given on the command line. */
@@ -35,11 +35,11 @@ export async function resolvePccs(source: PccsSource): Promise<PccsEndpoint> {
   const configPath = source.qcnlConfigPath ?? QCNL_CONFIG_PATH;
   let text: string;
   try {
-    text = await readFile(configPath, "utf8");
+    text = await readInputText(configPath, "the QCNL configuration");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+    if ((error as Error).cause && ((error as Error).cause as NodeJS.ErrnoException).code === "ENOENT")
       throw new NoPccsError(configPath, "does not exist");
-    throw new Error(`cannot read ${configPath}`, { cause: error });
+    throw error;
   }
   const config = parseQcnlConfig(text, configPath);
   if (!config.pccsUrl) throw new NoPccsError(configPath, "has no pccs_url");

@@ -45,6 +45,14 @@ describe("--secrets", () => {
     expect((await failure(readSecretsFile(file("folder")))).message).toMatch(/is not a file$/);
   });
 
+  // A file nested thousands deep would overflow JSON.stringify when the payload is built.
+  it("refuses secrets nested deeper than the enclave accepts", async () => {
+    await writeFile(file("deep.json"), `${"[".repeat(20_000)}${"]".repeat(20_000)}`);
+    expect((await failure(readSecretsFile(file("deep.json")))).message).toMatch(
+      /deep\.json is nested deeper than the 63 levels the enclave accepts$/,
+    );
+  });
+
   it("refuses more than the enclave accepts", async () => {
     await writeFile(file("huge.json"), `"${"a".repeat(1024 * 1024)}"`);
     expect((await failure(readSecretsFile(file("huge.json")))).message).toMatch(

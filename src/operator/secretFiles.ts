@@ -3,7 +3,11 @@
 // (hex, from `msehome package --encrypt`). Their contents are never echoed in errors.
 import { readFile, stat } from "node:fs/promises";
 import { SEALED_BOX_OVERHEAD } from "../crypto/sealedBox.js";
-import { CONFIGURATION_PAYLOAD_MAX_BYTES } from "../model/configurationPayload.js";
+import {
+  CONFIGURATION_PAYLOAD_MAX_BYTES,
+  MAX_NESTING,
+  nestedDeeperThan,
+} from "../model/configurationPayload.js";
 import { OperatorInputError } from "./errors.js";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -43,6 +47,12 @@ export async function readSecretsFile(file: string): Promise<Json> {
   const bytes = await readSecretFile(file, "--secrets");
   const value = parseJson(bytes);
   if (value === undefined) throw new OperatorInputError(`--secrets ${file} is not a JSON document`);
+  // Inside the payload the secrets sit one level down; the enclave refuses deeper payloads.
+  if (nestedDeeperThan(value, MAX_NESTING - 1)) {
+    throw new OperatorInputError(
+      `--secrets ${file} is nested deeper than the ${MAX_NESTING - 1} levels the enclave accepts`,
+    );
+  }
   return value;
 }
 

@@ -1,10 +1,10 @@
 // The enclave signer key: RSA-3072 with public exponent 3, as SGX (and gramine-sgx-sign) require.
 // It decides MRSIGNER; spawn generates one per app unless the operator brings their own.
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import { OperatorInputError } from "./errors.js";
+import { readInputText } from "../model/inputFile.js";
 
 export const SIGNER_KEY_BITS = 3072;
 export const SIGNER_KEY_EXPONENT = 3;
@@ -23,12 +23,7 @@ export function signerKeyProblem(key: KeyObject): string | undefined {
 
 /** Reads and checks an operator-provided signer key (a PEM private key). */
 export async function readSignerKey(file: string): Promise<KeyObject> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new OperatorInputError(`cannot read the signer key ${file}`, { cause });
-  }
+  const text = await readInputText(file, "the signer key");
   let key: KeyObject;
   try {
     key = createPrivateKey(text);
@@ -55,12 +50,7 @@ export async function generateSignerKey(file: string): Promise<KeyObject> {
 
 /** The public half (SPKI PEM) of a signer key file, private or public: what evidence.json carries. */
 export async function signerPublicKeyPem(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the enclave signer key ${file}`, { cause });
-  }
+  const text = await readInputText(file, "the enclave signer key");
   return signerPublicKeyOf(text, `the enclave signer key ${file}`);
 }
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from "no
 import path from "node:path";
 import { Readable } from "node:stream";
 import tar from "tar-stream";
-import { UnsafeArchiveError, extractTarSafely } from "./safeExtract.js";
+import { CorruptArchiveError, UnsafeArchiveError, extractTarSafely } from "./safeExtract.js";
 import { tarDirectory } from "./tarWriter.js";
 
 type RawEntry = Partial<tar.Header> & { name: string; content?: string };
@@ -210,7 +210,61 @@ describe("safe extraction", () => {
 
   it("fails clearly on data that is not a tar, removing the target it created", async () => {
     const attempt = extractBytes(Buffer.from("this is not a tar archive ".repeat(40)));
-    await expect(attempt).rejects.toThrow(/cannot extract evil\.tar/);
+    await expect(attempt).rejects.toThrow(/evil\.tar is not a valid tar archive: invalid tar header/);
+    await expect(attempt).rejects.toBeInstanceOf(CorruptArchiveError);
     expect(existsSync(target)).toBe(false);
+  });
+
+  // Regression: a tar cut inside a member's data left the extraction pending forever (the CLI then
+  // exited 13 with no message) and the partial member on disk.
+  it.each([
+    ["inside a member's data", 512 + 100],
+    ["inside a header", 512 + 1024 + 200],
+    ["right after a member's header", 512],
+  ])("refuses a tar truncated %s and removes what it wrote", async (_where, length) => {
+    const whole = await rawTar([
+      { name: "a.bin", content: "x".repeat(1000) },
+      { name: "b.txt", content: "b" },
+    ]);
+    const attempt = extractBytes(whole.subarray(0, length));
+    await expect(attempt).rejects.toThrow(/evil\.tar is not a valid tar archive: it is truncated/);
+    await expect(attempt).rejects.toBeInstanceOf(CorruptArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  // Found by fuzzing: a member whose type flag tar-stream does not know (its type is null) crashed
+  // the refusal message with a TypeError.
+  it("refuses a member of an unknown type and leaves nothing behind", async () => {
+    const bytes = await rawTar([{ name: "a.txt", content: "a" }]);
+    bytes[156] = "Z".charCodeAt(0);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : bytes[i]!;
+    bytes.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    const attempt = extractBytes(bytes);
+    await expect(attempt).rejects.toThrow(
+      /"a\.txt" .*: it is a member of an unknown type, which a package never holds/,
+    );
+    await expect(attempt).rejects.toBeInstanceOf(UnsafeArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  // Found by fuzzing: names the file system cannot hold failed with ENAMETOOLONG as a plain error.
+  it.each([
+    ["a segment over 255 bytes", `${"n".repeat(256)}/a.txt`, /its name is too long for a file system/],
+    [
+      "a path over 4095 bytes",
+      `${"d".repeat(200)}/`.repeat(21) + "a.txt",
+      /its path is too long for a file system/,
+    ],
+  ])("refuses a member with %s", async (_what, name, message) => {
+    const attempt = extractBytes(await rawTar([{ name, content: "x" }]));
+    await expect(attempt).rejects.toThrow(message);
+    await expect(attempt).rejects.toBeInstanceOf(UnsafeArchiveError);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it("refuses a symbolic link whose target is over 4095 bytes", async () => {
+    const attempt = extractBytes(await rawTar([{ name: "l", type: "symlink", linkname: "a/".repeat(2100) }]));
+    await expect(attempt).rejects.toThrow(/its link target is too long/);
   });
 });

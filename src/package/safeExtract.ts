@@ -7,6 +7,7 @@ import { link, lstat, mkdir, open, readlink, realpath, rm, rmdir, symlink, unlin
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
+import { writeFully } from "../crypto/atomicOutput.js";
 
 export interface ExtractLimits {
   /** Largest single member, in bytes. */
@@ -24,8 +25,19 @@ export const DEFAULT_EXTRACT_LIMITS: Required<ExtractLimits> = {
   maxTotalBytes: 32 * GiB,
   maxEntries: 100_000,
 };
+/** Linux's limits on a file name and on a path (NAME_MAX, PATH_MAX), in bytes. */
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4095;
 /** Linux gives up after 40 nested symbolic links; so does the escape check. */
 const MAX_LINK_HOPS = 40;
+
+/** The archive is not a well-formed tar: truncated, or a header is corrupted. */
+export class CorruptArchiveError extends Error {
+  constructor(archive: string, reason: string) {
+    super(`${archive} is not a valid tar archive: ${reason}`);
+    this.name = "CorruptArchiveError";
+  }
+}
 
 /** A member the extractor refuses; `member` is its name as stored in the archive. */
 export class UnsafeArchiveError extends Error {
@@ -68,6 +80,9 @@ export async function extractTarSafely(
   const input = typeof source === "string" ? createReadStream(source) : source;
   const feeding = pipeline(input as NodeJS.ReadableStream, extract);
   feeding.catch(() => undefined); // reported through the iteration below
+  // Why tar-stream gave up, when it did: the entry being read may only report "destroyed".
+  let tarError: unknown;
+  extract.on("error", (error: unknown) => (tarError ??= error));
 
   /** Makes sure every directory of `segments` exists as a real directory, creating missing ones. */
   const ensureDirectories = async (member: string, segments: string[]): Promise<void> => {
@@ -102,6 +117,8 @@ export async function extractTarSafely(
       }
       const relative = segments.join("/");
       const absolute = path.join(root, ...segments);
+      if (Buffer.byteLength(absolute) > MAX_PATH_BYTES)
+        throw refuse(member, "its path is too long for a file system");
       await ensureDirectories(member, segments.slice(0, -1));
 
       if (type === "directory") {
@@ -124,9 +141,16 @@ export async function extractTarSafely(
           },
         );
         created.push(absolute);
-        await pipeline(entry, handle.createWriteStream());
+        try {
+          // The entry's own iterator, not stream.pipeline: pipeline never settles on an entry that
+          // tar-stream already destroyed (an archive truncated inside it), so the extraction hung.
+          for await (const chunk of entry) await writeFully(handle, chunk as Uint8Array);
+        } finally {
+          await handle.close();
+        }
       } else if (type === "symlink") {
         const target = header.linkname ?? "";
+        if (Buffer.byteLength(target) > MAX_PATH_BYTES) throw refuse(member, "its link target is too long");
         if (target === "" || target.startsWith("/")) {
           throw refuse(member, `it is a symbolic link to ${JSON.stringify(target)}, outside the target`);
         }
@@ -168,7 +192,8 @@ export async function extractTarSafely(
         created.push(absolute);
         entry.resume();
       } else {
-        throw refuse(member, `it is a ${type.replace(/-/g, " ")}, which a package never holds`);
+        const kind = type === null ? "member of an unknown type" : type.replace(/-/g, " ");
+        throw refuse(member, `it is a ${kind}, which a package never holds`);
       }
       extracted.push(relative);
     }
@@ -182,8 +207,26 @@ export async function extractTarSafely(
     extract.destroy();
     await undo(createdRoot, created);
     if (error instanceof UnsafeArchiveError) throw error;
+    const reason = isTarFormatError(tarError) ? tarError : isTarFormatError(error) ? error : undefined;
+    if (reason) throw new CorruptArchiveError(archive, tarFormatReason(reason));
     throw new Error(`cannot extract ${archive}`, { cause: error });
   }
+}
+
+/**
+ * tar-stream reports a malformed archive with a plain Error (no errno code): "Unexpected end of
+ * data", "Invalid tar header…". System errors (reading the file, writing the target) carry a code.
+ */
+function isTarFormatError(error: unknown): error is Error {
+  return (
+    error instanceof Error && error.constructor === Error && (error as { code?: unknown }).code === undefined
+  );
+}
+
+/** tar-stream's reason in the sentence's words (its own message goes on after a "."). */
+function tarFormatReason(error: Error): string {
+  if (/unexpected end of data/i.test(error.message)) return "it is truncated";
+  return error.message.split(/[.\n]/)[0]!.trim().toLowerCase() || "unreadable header";
 }
 
 /** A member name as path segments ("./" and empty segments dropped); refuses absolute names and "..". */
@@ -192,6 +235,9 @@ function memberSegments(member: string, refuse: (member: string, reason: string)
   if (member.includes("\0")) throw refuse(member, "its name contains a NUL byte");
   const segments = member.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) throw refuse(member, 'its path contains ".."');
+  if (segments.some((s) => Buffer.byteLength(s) > MAX_NAME_BYTES)) {
+    throw refuse(member, "its name is too long for a file system");
+  }
   return segments;
 }
 

@@ -6,6 +6,7 @@ import { aesGcmDecryptFile } from "../crypto/aesGcmFile.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import { InvalidKeyError } from "../crypto/errors.js";
 import { fernetDecrypt, parseFernetKey } from "../crypto/fernet.js";
+import { readInputText } from "../model/inputFile.js";
 
 export type DecryptKey = { aesKey: Uint8Array } | { fernetKeyFile: string };
 
@@ -59,12 +60,7 @@ export async function decrypt(request: DecryptRequest): Promise<DecryptResult> {
 }
 
 async function readFernetKeyFile(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the key file ${file}`, { cause });
-  }
+  const text = await readInputText(file, "the key file");
   try {
     parseFernetKey(text);
   } catch (cause) {

@@ -1,20 +1,14 @@
 // The enclave the code provider expects, from the operator's evidence and the provider's own
 // package: MRENCLAVE given, or recomputed from the package under the evidence's spawn arguments
 // (packageMeasurement); MRSIGNER of the evidence's signer key; the application mse.toml names.
-import { readFile } from "node:fs/promises";
 import type { VerificationCheck } from "../attestation/verificationReport.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { parseEvidence, type Evidence } from "../model/evidence.js";
+import { readInputText } from "../model/inputFile.js";
 import { measurePackage, type PackageMeasurement } from "./packageMeasurement.js";
 
 export async function readEvidenceFile(file: string): Promise<Evidence> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the evidence file ${file}`, { cause });
-  }
-  return parseEvidence(text, file);
+  return parseEvidence(await readInputText(file, "the evidence file"), file);
 }
 
 export interface ExpectedMeasurement {

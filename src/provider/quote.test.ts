@@ -84,7 +84,10 @@ describe("quote show", () => {
   it("names a file that is neither", async () => {
     const junk = path.join(work, "junk");
     await writeFile(junk, "hello");
-    await expect(showQuote(junk)).rejects.toThrow(/quote is truncated/);
+    await expect(showQuote(junk)).rejects.toMatchObject({
+      message: expect.stringMatching(/junk is neither a quote nor an RA-TLS certificate$/) as unknown,
+      cause: { message: expect.stringMatching(/^quote is truncated/) as unknown },
+    });
     await expect(readQuoteInput(path.join(work, "missing"))).rejects.toThrow(/cannot read .*missing/);
   });
 });

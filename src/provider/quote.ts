@@ -1,7 +1,6 @@
 // `msehome quote show` and `msehome quote verify`: a quote (raw bytes) or an RA-TLS certificate
 // (PEM or DER) carrying one — every parsed field, or a full verification against collateral from
 // a file or a PCCS.
-import { readFile } from "node:fs/promises";
 import { toHex } from "../attestation/bytes.js";
 import { parseCertificate } from "../attestation/certificate.js";
 import { parseCollateralJson, type Collateral } from "../attestation/collateral.js";
@@ -16,6 +15,7 @@ import {
 } from "../attestation/quote.js";
 import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import type { VerificationReport } from "../attestation/verify.js";
+import { readInputFile, readInputText } from "../model/inputFile.js";
 import type { PccsSource } from "../model/pccsSource.js";
 import { verifyEnclave } from "./enclaveVerification.js";
 import { fetchQuoteCollateral } from "./quoteCollateral.js";
@@ -31,12 +31,7 @@ export interface QuoteInput {
 
 /** Reads a raw quote, or an RA-TLS certificate (PEM or DER) and the quote inside it. */
 export async function readQuoteInput(file: string): Promise<QuoteInput> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new Error(`cannot read ${file}`, { cause });
-  }
+  const bytes = await readInputFile(file, "the quote or certificate");
   const text = bytes.subarray(0, 64).toString("latin1");
   try {
     if (text.includes("-----BEGIN CERTIFICATE-----")) {
@@ -52,7 +47,9 @@ export async function readQuoteInput(file: string): Promise<QuoteInput> {
         certificatePem: toPem(der, "CERTIFICATE"),
       };
     }
-    return { file, source: "quote", quote: new Uint8Array(bytes) };
+    const quote = new Uint8Array(bytes);
+    parseQuote(quote); // so that a damaged file is named here, with what is wrong in it
+    return { file, source: "quote", quote };
   } catch (cause) {
     throw new Error(`${file} is neither a quote nor an RA-TLS certificate`, { cause });
   }
@@ -178,12 +175,7 @@ async function loadCollateral(
       "quote verify needs collateral: --collateral <file> or --pccs <url>",
     );
   }
-  let text: string;
-  try {
-    text = await readFile(request.collateralPath, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the collateral file ${request.collateralPath}`, { cause });
-  }
+  const text = await readInputText(request.collateralPath, "the collateral file");
   return { collateral: parseCollateralJson(text, request.collateralPath), source: request.collateralPath };
 }
 

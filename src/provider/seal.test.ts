@@ -1,6 +1,7 @@
 // seal: secrets sealed to the enclave's X25519 key open with that key only; refusals write nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { seal } from "./seal.js";
@@ -68,6 +69,19 @@ describe("seal", () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(VerificationError);
     await expect(attempt).rejects.toMatchObject({ check: "ratls.binding" });
+  });
+
+  it("refuses secrets that are not a JSON document, without echoing them, and writes nothing", async () => {
+    await writeFile(path.join(work, "broken.json"), secrets.slice(0, 20));
+    const cert = raTlsCertificate(platform, { signerPem });
+    const attempt = seal({
+      certificatePath: await certFile("for-broken.pem", cert.certificatePem),
+      secretsPath: path.join(work, "broken.json"),
+      outputDir: path.join(work, "broken-out"),
+    });
+    await expect(attempt).rejects.toThrow(/^the secrets file .*broken\.json is not a JSON document$/);
+    await expect(attempt).rejects.not.toThrow(/s3cr3t/);
+    expect(existsSync(path.join(work, "broken-out"))).toBe(false);
   });
 
   it("names a missing secrets file", async () => {

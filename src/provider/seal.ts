@@ -2,7 +2,7 @@
 // X25519 key the enclave put in its quote's report_data[32..64]. The certificate is the ratls.pem
 // that `verify` wrote after checking the quote; seal re-checks that the quote binds that
 // certificate's key, so a swapped certificate cannot redirect the secrets.
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { toHex } from "../attestation/bytes.js";
 import { VerificationError } from "../attestation/errors.js";
@@ -14,6 +14,7 @@ import {
 } from "../attestation/ratls.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import { sealBox } from "../crypto/sealedBox.js";
+import { readInputFile } from "../model/inputFile.js";
 
 export interface SealRequest {
   secretsPath: string;
@@ -34,22 +35,20 @@ export const MAX_SECRETS_BYTES = 16 * 1024 * 1024;
 
 export const SEALED_SUFFIX = ".sealed";
 
-async function readInput(file: string, what: string): Promise<Buffer> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error(`${file} is not a file`);
-    if (what === "secrets file" && info.size > MAX_SECRETS_BYTES) {
-      throw new Error(`it is ${info.size} bytes, more than the ${MAX_SECRETS_BYTES}-byte limit`);
-    }
-    return await readFile(file);
-  } catch (cause) {
-    throw new Error(`cannot read the ${what} ${file}`, { cause });
-  }
+function readInput(file: string, what: string): Promise<Buffer> {
+  return readInputFile(file, `the ${what}`, MAX_SECRETS_BYTES);
 }
 
 export async function seal(request: SealRequest): Promise<SealResult> {
   const certificate = (await readInput(request.certificatePath, "certificate")).toString("utf8");
   const secrets = await readInput(request.secretsPath, "secrets file");
+  // The enclave hands them to the app as a JSON file, as run does with plain secrets: a damaged
+  // file is refused here, before it is sealed and sent (its content is never echoed).
+  try {
+    JSON.parse(secrets.toString("utf8"));
+  } catch {
+    throw new Error(`the secrets file ${request.secretsPath} is not a JSON document`);
+  }
   const quoteBytes = extractQuoteFromCertificate(certificate);
   const binding = checkReportDataBinding(certificate, quoteBytes);
   if (!binding.ok) throw new VerificationError(binding.name, `${request.certificatePath}: ${binding.reason}`);

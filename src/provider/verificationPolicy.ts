@@ -1,8 +1,8 @@
 // The policy a verification applies, from the command's allowances: the allow flags as given, and
 // the advisory allowlist from --allow-advisory and the --allowed-advisories file together.
-import { readFile } from "node:fs/promises";
 import { parseAdvisoryAllowlist } from "../attestation/advisoryAllowlist.js";
 import type { Policy } from "../attestation/policy.js";
+import { readInputText } from "../model/inputFile.js";
 
 export interface PolicyRequest {
   policy?: Policy | undefined;
@@ -13,12 +13,7 @@ export interface PolicyRequest {
 export async function resolvePolicy(request: PolicyRequest): Promise<Policy> {
   const policy = request.policy ?? {};
   if (request.allowedAdvisoriesFile === undefined) return policy;
-  let text: string;
-  try {
-    text = await readFile(request.allowedAdvisoriesFile, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read the allowed advisories file ${request.allowedAdvisoriesFile}`, { cause });
-  }
+  const text = await readInputText(request.allowedAdvisoriesFile, "the allowed advisories file");
   const listed = parseAdvisoryAllowlist(text, request.allowedAdvisoriesFile);
   return { ...policy, allowedAdvisories: [...new Set([...(policy.allowedAdvisories ?? []), ...listed])] };
 }

@@ -77,6 +77,9 @@ describe("initPlatform", () => {
     await writeFile(path.join(dir, "holiday.jpg"), "not a platform");
     await expect(initPlatform(dir)).rejects.toThrow(/is not a simulated SGX platform directory/);
     expect(await readdir(dir)).toEqual(["holiday.jpg"]);
+    await expect(initPlatform(path.join(dir, "holiday.jpg"))).rejects.toThrow(
+      /holiday\.jpg exists and is not a directory; choose another --dir/,
+    );
     await expect(initPlatform(path.join(work, "q"), { tcb: "shiny" as never })).rejects.toThrow(
       /unknown TCB state "shiny"/,
     );

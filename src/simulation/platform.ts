@@ -10,7 +10,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -100,6 +100,8 @@ async function importPkcs8(pem: string): Promise<webcrypto.CryptoKey> {
 /** Refuses to replace a directory that holds something other than a simulated platform. */
 async function assertReplaceable(dir: string): Promise<boolean> {
   if (!existsSync(dir)) return false;
+  if (!statSync(dir).isDirectory())
+    throw new Error(`${dir} exists and is not a directory; choose another --dir`);
   const entries = await readdir(dir);
   if (entries.length === 0) return true;
   if (!entries.includes(FILES.description)) {

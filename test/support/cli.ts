@@ -10,12 +10,32 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * Root reads any file whatever its mode; tests of unreadable files run the CLI without the
+ * capabilities that allow it (util-linux's setpriv), so mode 000 means unreadable as for any user.
+ */
+function commandLine(args: string[], dropFilePermissionOverride: boolean): [string, string[]] {
+  if (dropFilePermissionOverride && process.getuid?.() === 0) {
+    return [
+      "setpriv",
+      ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, CLI_PATH, ...args],
+    ];
+  }
+  return [process.execPath, [CLI_PATH, ...args]];
+}
+
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    dropFilePermissionOverride?: boolean;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const [command, argv] = commandLine(args, options.dropFilePermissionOverride === true);
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
     });
