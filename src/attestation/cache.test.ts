@@ -3,10 +3,12 @@ import * as crypto from "node:crypto";
 import { bytesKey, clearAttestationCaches, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { intelSgxRootCa, parseCertificate } from "./certificate.js";
 import { INTEL_SGX_ROOT_CA_DER } from "./roots.js";
-import { parseQuote, serializeQuote } from "./quote.js";
+import { certificationChainDers, parseQuote, serializeQuote } from "./quote.js";
 import { verifyQuote, type VerificationReport } from "./verify.js";
 import { certificatesFromPem } from "./pem.js";
 import { VECTOR_AT, vectorEvidence } from "./testing/msehomeEvidence.js";
+import { testPlatform } from "./testing/pki.js";
+import { vectorBytes } from "./testing/vectors.js";
 
 // Count the signature checks and key imports the verifier asks OpenSSL for, calling through.
 vi.mock("node:crypto", async (importOriginal) => {
@@ -112,12 +114,12 @@ describe("signature work per verification", () => {
     keyImports.mockClear();
     const report = verify();
     expect(failed(report)).toEqual([]);
-    // PCK ← PCK CA, PCK CA ← root, root self-signature, root CA CRL, PCK CRL, TCB signing ← root,
-    // TCB info, QE identity, QE report, quote: the root and TCB signing certificates recur in
-    // three chains but are checked once.
-    expect(verifyCalls).toHaveBeenCalledTimes(10);
-    // PCK, PCK CA, TCB signing and attestation keys; the pinned root's key is built once per process.
-    expect(keyImports).toHaveBeenCalledTimes(4);
+    // PCK ← PCK CA, PCK CA ← root, root CA CRL, PCK CRL, TCB signing ← root, TCB info, QE identity,
+    // QE report, quote: the root and TCB signing certificates recur in three chains but are
+    // checked once; the pinned root's self-signature was checked at load.
+    expect(verifyCalls).toHaveBeenCalledTimes(9);
+    // The PCK and attestation keys; Intel's root, PCK CA and TCB Signing keys were imported at load.
+    expect(keyImports).toHaveBeenCalledTimes(2);
   });
 
   it("re-checks only the quote's own signature when the platform's collateral is warm", () => {
@@ -129,12 +131,64 @@ describe("signature work per verification", () => {
     expect(keyImports).not.toHaveBeenCalled();
   });
 
-  it("redoes every check after clearAttestationCaches, the root's self-signature included", () => {
+  it("redoes every check after clearAttestationCaches", () => {
     verify();
     clearAttestationCaches();
     verifyCalls.mockClear();
     verify();
+    expect(verifyCalls).toHaveBeenCalledTimes(9);
+  });
+
+  it("checks a root other than the pinned bytes for its self-signature on every cold verification", () => {
+    const simulation = testPlatform();
+    const run = (): VerificationReport =>
+      verifyQuote({
+        quote: simulation.quote,
+        collateral: simulation.collateral,
+        at: simulation.at,
+        trustedRoot: simulation.rootDer,
+        trustMode: "simulation",
+      });
+    expect(failed(run())).toEqual([]);
+    clearAttestationCaches();
+    verifyCalls.mockClear();
+    keyImports.mockClear();
+    expect(failed(run())).toEqual([]);
+    // The 9 checks above plus the simulation root's self-signature; its keys are all imported.
     expect(verifyCalls).toHaveBeenCalledTimes(10);
+    expect(keyImports).toHaveBeenCalledTimes(5);
+  });
+
+  it("uses Intel's root, PCK CA and TCB Signing keys prepared at load, for exactly those key bytes", () => {
+    const hardware = parseQuote(vectorBytes("hardware/dcap-qvl/sgx_quote"));
+    const intel = [
+      ...certificationChainDers(parseQuote(vector.quote).signatureData.certificationData), // PCK, Platform CA, root
+      certificationChainDers(hardware.signatureData.certificationData)[1]!, // Processor CA
+      vectorBytes("hardware/automata/tcb_signing.der"), // TCB Signing, re-issued 2025
+    ].map((der) => parseCertificate(der));
+    expect(intel.map((cert) => cert.subjectCommonName)).toEqual([
+      "Intel SGX PCK Certificate",
+      "Intel SGX PCK Platform CA",
+      "Intel SGX Root CA",
+      "Intel SGX PCK Processor CA",
+      "Intel SGX TCB Signing",
+    ]);
+    for (const cert of intel) {
+      keyImports.mockClear();
+      const jwk = cert.publicKey.export({ format: "jwk" });
+      // The key is the certificate's own, whether prepared at load or imported now.
+      expect(Buffer.concat([Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")])).toEqual(
+        Buffer.from(cert.fields.spki.subarray(27)),
+      );
+      // Only the platform's own PCK key is imported.
+      expect(keyImports).toHaveBeenCalledTimes(
+        cert.subjectCommonName === "Intel SGX PCK Certificate" ? 1 : 0,
+      );
+    }
+    const simulationCa = parseCertificate(testPlatform().authorities.pckCa.der);
+    keyImports.mockClear();
+    void simulationCa.publicKey;
+    expect(keyImports).toHaveBeenCalledTimes(1);
   });
 
   it("still rejects a changed QE report signature or quote signature with a warm cache", () => {

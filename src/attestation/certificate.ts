@@ -8,7 +8,7 @@ import { AttestationFormatError } from "./errors.js";
 import { commonName, nameAttributes, type DistinguishedName } from "./names.js";
 import { parseSgxExtensionValue, OID_SGX_EXTENSION, type PckExtension } from "./pck.js";
 import { bytesEqual } from "./bytes.js";
-import { INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_SHA256 } from "./roots.js";
+import { INTEL_SGX_ISSUER_KEYS, INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_SHA256 } from "./roots.js";
 
 // SubjectPublicKeyInfo prefix of an uncompressed P-256 key (id-ecPublicKey, prime256v1, BIT STRING 04).
 const P256_SPKI_PREFIX = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d03010703420004", "hex");
@@ -58,6 +58,29 @@ export function p256PointFromSpki(spki: Uint8Array): Uint8Array {
   return Uint8Array.from([4, ...Buffer.from(jwk.x, "base64url"), ...Buffer.from(jwk.y, "base64url")]);
 }
 
+/**
+ * Intel's root, PCK CA and TCB Signing keys, imported once at load (as DER, which OpenSSL keeps in
+ * the form its verifications use): a certificate with one of these exact public keys needs no key
+ * import of its own.
+ */
+const intelKeys: ReadonlyArray<{ spki: Uint8Array; key: KeyObject }> = [
+  certificateFields(INTEL_SGX_ROOT_CA_DER, "Intel SGX Root CA").spki,
+  ...Object.values(INTEL_SGX_ISSUER_KEYS).map((point) =>
+    Buffer.concat([P256_SPKI_PREFIX, Buffer.from(point, "hex").subarray(1)]),
+  ),
+].map((spki) => ({ spki, key: createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }) }));
+
+function intelKey(spki: Uint8Array): KeyObject | undefined {
+  if (spki.length !== 91) return undefined;
+  // The 27-byte prefix is shared: compare from the end, where the keys differ.
+  for (const known of intelKeys) {
+    let i = 90;
+    while (i >= 0 && known.spki[i] === spki[i]) i--;
+    if (i < 0) return known.key;
+  }
+  return undefined;
+}
+
 export class ParsedCertificate {
   readonly fields: CertificateFields;
   private key: KeyObject | undefined;
@@ -78,7 +101,7 @@ export class ParsedCertificate {
   }
 
   get publicKey(): KeyObject {
-    this.key ??= publicKeyFromSpki(this.fields.spki);
+    this.key ??= intelKey(this.fields.spki) ?? publicKeyFromSpki(this.fields.spki);
     return this.key;
   }
 
@@ -163,6 +186,8 @@ export class ParsedCertificate {
 
   /** The issuer's subject is this certificate's issuer and its key verifies the signature. */
   isSignedBy(issuer: ParsedCertificate): boolean {
+    // The pinned root's self-signature is a fact about constant bytes, verified at load.
+    if (this === intelRoot && issuer === intelRoot) return true;
     return signatureChecks.get(
       this,
       issuer,
@@ -191,17 +216,26 @@ export function verifySignature(
 // "Certificate C verifies with issuer I's key", per pair of parsed certificates.
 const signatureChecks = new PairMemo<ParsedCertificate, ParsedCertificate, boolean>();
 const certificates = new ContentCache<ParsedCertificate>(512);
-let intelRoot: ParsedCertificate | undefined;
 
 /**
- * The pinned Intel SGX Root CA, parsed once like any constant of the program. Its signature
- * checks (its self-signature included) are memoised like any other and cleared with the caches.
+ * The pinned Intel SGX Root CA, prepared once at load like any constant of the program: parsed,
+ * its key imported, its key identifier and name read, its self-signature verified. None of this
+ * depends on the input, so no cache holds it and none needs clearing.
  */
-export function intelSgxRootCa(): ParsedCertificate {
-  if (!intelRoot) {
-    intelRoot = new ParsedCertificate(INTEL_SGX_ROOT_CA_DER, "Intel SGX Root CA");
-    if (intelRoot.fingerprint !== INTEL_SGX_ROOT_CA_SHA256) throw new Error("pinned root CA mismatch");
+function preparePinnedRoot(): ParsedCertificate {
+  const root = new ParsedCertificate(INTEL_SGX_ROOT_CA_DER, "Intel SGX Root CA");
+  if (root.fingerprint !== INTEL_SGX_ROOT_CA_SHA256) throw new Error("pinned root CA mismatch");
+  const { fields } = root;
+  if (!verifySignature(fields.signatureHash, fields.tbs, root.publicKey, fields.signature)) {
+    throw new Error("the pinned Intel SGX Root CA's self-signature does not verify");
   }
+  void [root.subjectKeyIdentifier, root.subjectName, root.subjectCommonName, root.isCa];
+  for (const bit of [0, 5, 6] as const) root.mayUseKeyFor(bit);
+  return root;
+}
+const intelRoot = preparePinnedRoot();
+
+export function intelSgxRootCa(): ParsedCertificate {
   return intelRoot;
 }
 

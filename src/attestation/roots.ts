@@ -42,6 +42,22 @@ export const INTEL_SGX_TCB_SIGNING_NAME: DistinguishedName = distinguishedName(
   "CN=Intel SGX TCB Signing, O=Intel Corporation, L=Santa Clara, ST=CA, C=US",
 );
 
+/**
+ * The keys of the certificates Intel's root issues for DCAP, as uncompressed P-256 points: both
+ * PCK CAs (every PCK certificate is issued by one of them) and the TCB Signing certificate (the
+ * only signer of collateral). Intel re-issues these certificates with new validity and the same
+ * key, so the keys are constants like the root. They are only a ready-made key for identical
+ * public key bytes: the certificates carrying them are checked exactly as any other.
+ */
+export const INTEL_SGX_ISSUER_KEYS: Readonly<Record<string, string>> = {
+  "Intel SGX PCK Platform CA":
+    "0435207feeddb595748ed82bb3a71c3be1e241ef61320c6816e6b5c2b71dad5532eaea12a4eb3f948916429ea47ba6c3af82a15e4b19664e52657939a2d96633de",
+  "Intel SGX PCK Processor CA":
+    "04bf6af8d329d883a0b5d9756e4fee599e7e4c6426f1a0a2f33efc7ecf9f28243777eb83cd79d54c04f66610c289fc88b89c2f377c0d069f621c1492309309ac13",
+  "Intel SGX TCB Signing":
+    "0443451bcc73c9d5917caf766e61af3fe98087dd4f13257b261e851897799dd13d6811fb47713803bb9bae587fccddc2e31be9a28b86962acc6daf96da58eeca96",
+};
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
