@@ -48,18 +48,30 @@ const V2_COMPONENT_KEYS = Array.from(
   (_, i) => `sgxtcbcomp${String(i + 1).padStart(2, "0")}svn`,
 );
 
+function isSvn(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 255;
+}
+
+// The checks below run for 16 components of every level on every cold verification: the common
+// case is tested first, and a field's path is only spelled out to say what is wrong with it.
 function componentSvns(version: 2 | 3, tcb: JsonObject, path: string): number[] {
   const svns: number[] = new Array<number>(16);
   if (version === 2) {
     for (let i = 0; i < 16; i++) {
       const key = V2_COMPONENT_KEYS[i]!;
-      svns[i] = fields.integer(tcb[key], `${path}.${key}`, 0, 255);
+      const svn = tcb[key];
+      svns[i] = isSvn(svn) ? svn : fields.integer(svn, `${path}.${key}`, 0, 255);
     }
   } else {
     const list = fields.array(tcb.sgxtcbcomponents, `${path}.sgxtcbcomponents`, { exactly: 16 });
     for (let i = 0; i < 16; i++) {
-      const component = fields.object(list[i], `${path}.sgxtcbcomponents[${i}]`);
-      svns[i] = fields.integer(component.svn, `${path}.sgxtcbcomponents[${i}].svn`, 0, 255);
+      const item = list[i];
+      const svn = typeof item === "object" && item !== null ? (item as JsonObject).svn : undefined;
+      if (isSvn(svn) && !Array.isArray(item)) svns[i] = svn;
+      else {
+        const component = fields.object(item, `${path}.sgxtcbcomponents[${i}]`);
+        svns[i] = fields.integer(component.svn, `${path}.sgxtcbcomponents[${i}].svn`, 0, 255);
+      }
     }
   }
   return svns;
