@@ -11,10 +11,10 @@ const DASHES = "-----";
 
 // Value of each ASCII character in a base64 body: 0..63 for the alphabet, SPACE for whitespace
 // (skipped, as anywhere in PEM), PAD for "=", INVALID for anything else.
-const INVALID = -1;
-const SPACE = -2;
-const PAD = -3;
-const BASE64_VALUES = new Int8Array(128).fill(INVALID);
+const INVALID = 0xff;
+const SPACE = 0xfe;
+const PAD = 0xfd;
+const BASE64_VALUES = new Uint8Array(128).fill(INVALID);
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
   .split("")
   .forEach((c, i) => (BASE64_VALUES[c.charCodeAt(0)] = i));
@@ -30,8 +30,8 @@ function base64Value(code: number): number {
 /**
  * Decodes a strictly well-formed base64 body of text[start, end): the alphabet with whitespace
  * anywhere, then at most two "=" at the end, a whole number of 4-character groups. Undefined when
- * it is not. One pass over the characters (bodies are decoded on every cold verification), into
- * standalone bytes.
+ * it is not. One pass over the characters (bodies are decoded on every cold verification), four
+ * at a time between line breaks, into standalone bytes.
  */
 function decodeStrictBase64(text: string, start: number, end: number): Uint8Array | undefined {
   const out = new Uint8Array(Math.floor(((end - start) * 3) / 4));
@@ -40,9 +40,34 @@ function decodeStrictBase64(text: string, start: number, end: number): Uint8Arra
   let pads = 0;
   let bits = 0;
   let bitCount = 0;
-  for (let i = start; i < end; i++) {
-    const value = base64Value(text.charCodeAt(i));
-    if (value >= 0) {
+  let i = start;
+  while (i < end) {
+    // A whole group of four alphabet characters, on a group boundary.
+    if (bitCount === 0 && i + 4 <= end) {
+      const c0 = text.charCodeAt(i);
+      const c1 = text.charCodeAt(i + 1);
+      const c2 = text.charCodeAt(i + 2);
+      const c3 = text.charCodeAt(i + 3);
+      if ((c0 | c1 | c2 | c3) < 128) {
+        const v0 = BASE64_VALUES[c0]!;
+        const v1 = BASE64_VALUES[c1]!;
+        const v2 = BASE64_VALUES[c2]!;
+        const v3 = BASE64_VALUES[c3]!;
+        if ((v0 | v1 | v2 | v3) < 64) {
+          if (pads > 0) return undefined;
+          const group = (v0 << 18) | (v1 << 12) | (v2 << 6) | v3;
+          out[length] = group >> 16;
+          out[length + 1] = (group >> 8) & 0xff;
+          out[length + 2] = group & 0xff;
+          length += 3;
+          symbols += 4;
+          i += 4;
+          continue;
+        }
+      }
+    }
+    const value = base64Value(text.charCodeAt(i++));
+    if (value < 64) {
       if (pads > 0) return undefined; // data after padding
       symbols++;
       bits = ((bits << 6) | value) & 0xffffff;
