@@ -42,6 +42,20 @@ describe("pemBlocks", () => {
     expect(pemBlocks(wrap("AA==\n"))[0]!.der).toEqual(Uint8Array.of(0));
     expect(pemBlocks(wrap("AA=\n="))[0]!.der).toEqual(Uint8Array.of(0));
   });
+
+  it("decodes groups split across lines and any whitespace, and nothing but whitespace is skipped", () => {
+    const wrap = (body: string): string =>
+      `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+    const base64 = Buffer.from(der).toString("base64");
+    const odd = base64.replace(/(.{7})/g, "$1\r\n").replace(/(.{30})/g, "$1\t \u00a0");
+    expect(pemBlocks(wrap(odd))[0]!.der).toEqual(der);
+    expect(() => pemBlocks(wrap(`${base64.slice(0, 8)}\u0085${base64.slice(8)}`))).toThrow(
+      "a CERTIFICATE block is not valid base64",
+    );
+    expect(() => pemBlocks(wrap(`${base64.slice(0, 8)}.${base64.slice(8)}`))).toThrow(
+      "a CERTIFICATE block is not valid base64",
+    );
+  });
 });
 
 describe("certificatesFromPem", () => {
