@@ -5,7 +5,7 @@ import { bytesKey, ContentCache, ownedCopy, PairMemo } from "./cache.js";
 import { certificateFields, keyUsageAllows, type CertificateFields } from "./certificateFields.js";
 import { children, expectTag, readRoot, TAG_BOOLEAN, TAG_OCTET_STRING, valueOf } from "./der.js";
 import { AttestationFormatError } from "./errors.js";
-import { commonName, nameAttributes, type DistinguishedName } from "./names.js";
+import { commonName, nameAttributes, OID_COMMON_NAME, type DistinguishedName } from "./names.js";
 import { parseSgxExtensionValue, OID_SGX_EXTENSION, type PckExtension } from "./pck.js";
 import { bytesEqual } from "./bytes.js";
 import { INTEL_SGX_ISSUER_KEYS, INTEL_SGX_ROOT_CA_DER, INTEL_SGX_ROOT_CA_SHA256 } from "./roots.js";
@@ -111,7 +111,8 @@ export class ParsedCertificate {
   }
 
   get subjectCommonName(): string {
-    this.subjectCn ??= commonName(this.fields.subject);
+    // From the subject's attributes, which signer rules read too: the name is parsed once.
+    this.subjectCn ??= this.subjectName.find((a) => a.type === OID_COMMON_NAME)?.value ?? "";
     return this.subjectCn;
   }
 

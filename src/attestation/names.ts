@@ -45,9 +45,11 @@ export function nameAttributes(name: Uint8Array): DistinguishedName {
   return attributes;
 }
 
+export const OID_COMMON_NAME = "2.5.4.3";
+
 /** The first common name (2.5.4.3) of a DER Name, or "" when it has none. */
 export function commonName(name: Uint8Array): string {
-  return nameAttributes(name).find((a) => a.type === "2.5.4.3")?.value ?? "";
+  return nameAttributes(name).find((a) => a.type === OID_COMMON_NAME)?.value ?? "";
 }
 
 /** A name from its text form, e.g. "CN=Intel SGX TCB Signing, O=Intel Corporation, C=US". */

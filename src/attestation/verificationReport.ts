@@ -194,6 +194,8 @@ export class ValidityLog {
   }
 
   addCertificate(cert: ParsedCertificate, role: string): void {
+    // Chains share certificates: name each one only the first time.
+    if (this.items.has(cert)) return;
     this.add(cert, `${role} certificate ${describeCert(cert)}`, cert.fields.notBefore, cert.fields.notAfter);
   }
 
