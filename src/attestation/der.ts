@@ -95,20 +95,18 @@ export function whole(bytes: Uint8Array, element: DerElement): Uint8Array {
 }
 
 export function decodeOid(value: Uint8Array): string {
-  // The arcs joined once: one string per OID rather than one per arc (certificates carry many).
-  const arcs: number[] = [];
+  let text = "";
   let n = 0;
   for (let i = 0; i < value.length; i++) {
     const byte = value[i]!;
     n = n * 128 + (byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      if (arcs.length > 0) arcs.push(n);
-      else if (n < 80) arcs.push(Math.floor(n / 40), n % 40);
-      else arcs.push(2, n - 80);
+      if (text === "") text = n < 80 ? `${Math.floor(n / 40)}.${n % 40}` : `2.${n - 80}`;
+      else text += `.${n}`;
       n = 0;
     }
   }
-  return arcs.join(".");
+  return text;
 }
 
 /** Non-negative INTEGER as a number (SVNs, enumerations); larger values are rejected. */

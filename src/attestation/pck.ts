@@ -96,21 +96,6 @@ function octets(bytes: Uint8Array, element: DerElement, what: string, size: numb
   return value.slice();
 }
 
-/**
- * A well-formed small INTEGER within 0..max, read without naming anything (16 per PCK
- * certificate, on every cold verification); undefined sends the caller to `svn`, which says what
- * is wrong.
- */
-function smallUnsigned(bytes: Uint8Array, element: DerElement, max: number): number | undefined {
-  const length = element.end - element.valueStart;
-  if (element.tag !== TAG_INTEGER || length < 1 || length > 6 || (bytes[element.valueStart]! & 0x80) !== 0) {
-    return undefined;
-  }
-  let n = 0;
-  for (let i = element.valueStart; i < element.end; i++) n = n * 256 + bytes[i]!;
-  return n <= max ? n : undefined;
-}
-
 function svn(bytes: Uint8Array, element: DerElement, what: string, max: number): number {
   const label = `PCK certificate SGX extension ${what}`;
   const n = decodeSmallInteger(valueOf(bytes, expectTag(element, TAG_INTEGER, label)), label);
@@ -134,15 +119,8 @@ export function parseSgxExtensionValue(der: Uint8Array): PckExtension {
   const tcb = entries(der, required(top, OID_SGX_TCB, "TCB"), "TCB");
   const componentSvns: number[] = [];
   for (let i = 1; i <= 16; i++) {
-    const oid = OID_SGX_TCB_COMPONENTS[i - 1]!;
-    const element = tcb.get(oid)?.element;
-    const quick = element && smallUnsigned(der, element, 255);
-    if (quick !== undefined) {
-      componentSvns.push(quick);
-      continue;
-    }
     const what = `TCB component ${i}`;
-    componentSvns.push(svn(der, required(tcb, oid, what), what, 255));
+    componentSvns.push(svn(der, required(tcb, OID_SGX_TCB_COMPONENTS[i - 1]!, what), what, 255));
   }
   const typeElement = expectTag(required(top, OID_SGX_TYPE, "SGX type"), TAG_ENUMERATED, "SGX type");
   const typeValue = decodeSmallInteger(valueOf(der, typeElement), "SGX type");
