@@ -170,7 +170,9 @@ export function startConfigurationServer(options: ConfigurationServerOptions): P
   server.on("drop", () => refusals.dropped("connections over the limit closed at once"));
   server.on("tlsClientError", () => refusals.dropped("TLS handshakes failed or timed out"));
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === "ECONNRESET" || !socket.writable) {
+    // https also reports TLS failures here (counted above): only the HTTP parser's errors get an answer.
+    const http = error.code?.startsWith("HPE_") === true || error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    if (!http || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -252,7 +254,13 @@ export function startConfigurationServer(options: ConfigurationServerOptions): P
     });
   };
 
+  // Node announces `Connection: close` on the last request the cap allows but keeps the socket open
+  // (until the keep-alive time-out) unless the header is set by the handler.
+  const requestsServed = new WeakMap<Socket, number>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const served = (requestsServed.get(req.socket) ?? 0) + 1;
+    requestsServed.set(req.socket, served);
+    if (served >= limits.maxRequestsPerSocket) res.setHeader("connection", "close");
     if (req.method === "GET" || req.method === "HEAD") {
       req.resume();
       send(res, 200, "waiting for the configuration", { "mse-status": "Waiting" });
