@@ -1,5 +1,6 @@
 // Each limit of the configuration server, shown on an in-process server on 127.0.0.1 with limits
 // small enough to bite within a second or two.
+import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connectTls,
@@ -50,7 +51,7 @@ async function start(limits: Partial<ConfigurationServerLimits>) {
 }
 
 /** Reads from a TLS socket until the server closes it. */
-function readUntilClosed(socket: import("node:tls").TLSSocket): Promise<string> {
+function readUntilClosed(socket: TLSSocket): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
     socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
