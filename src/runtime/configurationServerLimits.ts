@@ -34,7 +34,7 @@ export interface ConfigurationServerLimits {
 export const CONFIGURATION_SERVER_LIMITS: Readonly<ConfigurationServerLimits> = {
   maxConnections: 2048,
   tlsHandshakeTimeoutMs: 10_000,
-  headersTimeoutMs: 10_000,
+  headersTimeoutMs: 20_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   socketIdleTimeoutMs: 30_000,

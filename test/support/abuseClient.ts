@@ -2,9 +2,11 @@
 // connections, slowloris headers and bodies, oversized headers, floods of bad POSTs, TLS garbage,
 // and the legitimate GET that must still answer meanwhile. Everything talks to 127.0.0.1 only and
 // every operation is bounded in time. (No test framework here: benchmarks may import it too.)
-import { randomBytes } from "node:crypto";
+import { fork } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
 import https from "node:https";
 import net from "node:net";
+import os from "node:os";
 import tls from "node:tls";
 
 const HOST = "127.0.0.1";
@@ -265,6 +267,73 @@ export async function postFlood(
   return result;
 }
 
+/**
+ * A POST body the configuration server must refuse, carrying `marker`: a wrong uuid, broken JSON,
+ * an unknown field, or invalid values under the right uuid `id`, in turn.
+ */
+export function hostileConfigurationBody(i: number, id: string, marker: string): string {
+  switch (i % 4) {
+    case 0:
+      return JSON.stringify({ uuid: randomUUID(), app_secrets: { key: marker } });
+    case 1:
+      return `{"uuid": "${id}", "app_secrets": "${marker}`;
+    case 2:
+      return JSON.stringify({ uuid: id, [marker]: marker });
+    default:
+      return JSON.stringify({ uuid: id, code_secret_key: marker, app_secrets: marker });
+  }
+}
+
+/** How a batch of idle connections ended. */
+export interface IdleSummary {
+  closedByServer: number;
+  answered408: number;
+  /** Milliseconds from the first connection to the last close. */
+  longestMs: number;
+}
+
+/** A child process running abuseProcess.ts; `next` resolves with its next report. */
+export interface AbuseProcess {
+  next<T>(): Promise<T>;
+}
+
+/** Starts abuseProcess.ts with `args` (see there). */
+export function startAbuseProcess(args: (string | number)[]): AbuseProcess {
+  const script = new URL("./abuseProcess.ts", import.meta.url);
+  const child = fork(
+    script,
+    args.map((arg) => String(arg)),
+    { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
+  // The attacker's CPU is not the enclave's: lowest priority, so sharing this machine's cores
+  // does not make the server look slower than an attack from elsewhere would.
+  if (child.pid !== undefined) os.setPriority(child.pid, 19);
+  const messages: unknown[] = [];
+  const waiting: { resolve(message: unknown): void; reject(error: Error): void }[] = [];
+  let ended: Error | undefined;
+  child.on("message", (message) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter.resolve(message);
+    else messages.push(message);
+  });
+  child.once("exit", (code) =>
+    // Reports sent just before exiting may still be on their way.
+    setTimeout(() => {
+      ended = new Error(`the abuse process ${args[0]} exited with ${code} before reporting`);
+      for (const waiter of waiting.splice(0)) waiter.reject(ended);
+    }, 200),
+  );
+  return {
+    next<T>() {
+      if (messages.length > 0) return Promise.resolve(messages.shift() as T);
+      if (ended) return Promise.reject(ended);
+      return new Promise<T>((resolve, reject) =>
+        waiting.push({ resolve: (message) => resolve(message as T), reject }),
+      );
+    },
+  };
+}
+
 export interface GetProbe {
   status: number;
   mseStatus: string | undefined;
@@ -309,21 +378,29 @@ export function timedGet(port: number, timeoutMs = 1_000, ca?: string): Promise<
   });
 }
 
-/** Probes with `timedGet` every `intervalMs` until stopped; `stop` resolves with every probe, or rejects with the first failure. */
+export interface GetProbes {
+  /** GETs that answered, each within the time-out. */
+  answered: GetProbe[];
+  /** GETs that did not, with when they started (ms after the probing began) and why. */
+  failed: { atMs: number; error: string }[];
+}
+
+/** Probes with `timedGet` every `intervalMs` until stopped; `stop` resolves with every probe. */
 export function probeGetsContinuously(
   port: number,
   intervalMs: number,
   timeoutMs = 1_000,
-): { stop(): Promise<GetProbe[]> } {
-  const probes: GetProbe[] = [];
-  let failure: Error | undefined;
+): { stop(): Promise<GetProbes> } {
+  const result: GetProbes = { answered: [], failed: [] };
+  const startedAt = Date.now();
   let running = true;
   const loop = (async () => {
-    while (running && failure === undefined) {
+    while (running) {
+      const atMs = Date.now() - startedAt;
       try {
-        probes.push(await timedGet(port, timeoutMs));
+        result.answered.push(await timedGet(port, timeoutMs));
       } catch (error) {
-        failure = error as Error;
+        result.failed.push({ atMs, error: (error as Error).message });
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
@@ -332,8 +409,7 @@ export function probeGetsContinuously(
     async stop() {
       running = false;
       await loop;
-      if (failure) throw failure;
-      return probes;
+      return result;
     },
   };
 }
