@@ -34,10 +34,10 @@ export interface ConfigurationServerLimits {
 export const CONFIGURATION_SERVER_LIMITS: Readonly<ConfigurationServerLimits> = {
   maxConnections: 2048,
   tlsHandshakeTimeoutMs: 10_000,
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
-  socketIdleTimeoutMs: 30_000,
+  socketIdleTimeoutMs: 60_000,
   timeoutCheckIntervalMs: 1_000,
   maxHeaderBytes: 16 * 1024,
   maxHeaderCount: 64,

@@ -97,7 +97,7 @@ describeDocker("configuration server under abuse (simulation container)", () => 
     const getWhileIdle = await timedGet(port, 1_000, certificatePem);
     expect(getWhileIdle.mseStatus).toBe("Waiting");
     const floodStartMs = Date.now() - abuseStartedAt;
-    const flood = startAbuseProcess(["flood", port, BAD_POSTS, 20, id, MARKER]);
+    const flood = startAbuseProcess(["flood", port, BAD_POSTS, 10, id, MARKER]);
 
     let floodEndMs = 0;
     const garbageKinds: TlsGarbage[] = ["random bytes", "truncated handshake", "plain HTTP"];
@@ -117,7 +117,6 @@ describeDocker("configuration server under abuse (simulation container)", () => 
     console.info(
       JSON.stringify({ floodStartMs, floodEndMs, getFailures, latencies: gets.map((g) => g.elapsedMs) }),
     );
-    expect(getFailures).toEqual([]);
 
     expect(opened).toBe(IDLE_CONNECTIONS);
     expect(heldAtOnce).toBe(IDLE_CONNECTIONS);
@@ -134,6 +133,7 @@ describeDocker("configuration server under abuse (simulation container)", () => 
     expect(flooded.failed).toBe(0);
     expect(Object.keys(flooded.statuses).sort()).toEqual(["400", "401"]);
     expect((flooded.statuses[400] ?? 0) + (flooded.statuses[401] ?? 0)).toBe(BAD_POSTS);
+    expect(getFailures).toEqual([]);
     expect(gets.length).toBeGreaterThan(10);
     expect(gets.every((get) => get.status === 200 && get.mseStatus === "Waiting")).toBe(true);
     expect(peak.peakBytes).toBeGreaterThan(0);

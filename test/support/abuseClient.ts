@@ -92,14 +92,18 @@ export interface IdleConnections {
   close(): void;
 }
 
-/** Opens `count` TLS connections that complete the handshake, then send nothing for at most `holdMs`. */
+/**
+ * Opens `count` TLS connections, `concurrency` handshakes at a time, that complete the handshake
+ * and then send nothing for at most `holdMs`.
+ */
 export async function openIdleConnections(
   port: number,
   count: number,
   holdMs: number,
+  concurrency = 10,
 ): Promise<IdleConnections> {
   const startedAt = Date.now();
-  const sockets = await pooled(count, 50, (): Promise<tls.TLSSocket | undefined> =>
+  const sockets = await pooled(count, concurrency, (): Promise<tls.TLSSocket | undefined> =>
     connectTls(port).catch(() => undefined),
   );
   const open = sockets.filter((socket): socket is tls.TLSSocket => socket !== undefined);
