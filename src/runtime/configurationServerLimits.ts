@@ -35,7 +35,7 @@ export const CONFIGURATION_SERVER_LIMITS: Readonly<ConfigurationServerLimits> = 
   maxConnections: 2048,
   tlsHandshakeTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
-  requestTimeoutMs: 60_000,
+  requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   socketIdleTimeoutMs: 60_000,
   timeoutCheckIntervalMs: 1_000,

@@ -8,6 +8,8 @@ export interface MemoryPeak {
   peakBytes: number;
   /** Where the peak comes from. */
   source: "cgroup max_usage" | "highest sample";
+  /** The first sample, in bytes: the use before whatever the test does. */
+  firstSampleBytes: number;
   /** Highest sampled usage, in bytes. */
   highestSampleBytes: number;
   samples: number;
@@ -34,6 +36,7 @@ export function sampleContainerMemory(
   intervalMs = 250,
 ): { stop(): Promise<MemoryPeak> } {
   let highest = 0;
+  let first = 0;
   let samples = 0;
   let running = true;
   const loop = (async () => {
@@ -41,6 +44,7 @@ export function sampleContainerMemory(
       const stats = await readMemoryStats(engine, id).catch(() => ({}) as MemoryStats);
       if (typeof stats.usage === "number") {
         highest = Math.max(highest, stats.usage);
+        if (samples === 0) first = stats.usage;
         samples += 1;
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
@@ -53,14 +57,10 @@ export function sampleContainerMemory(
       const final = await readMemoryStats(engine, id);
       if (typeof final.usage === "number") highest = Math.max(highest, final.usage);
       const kernelPeak = final.max_usage;
+      const sampled = { firstSampleBytes: first, highestSampleBytes: highest, samples };
       return typeof kernelPeak === "number" && kernelPeak > 0
-        ? {
-            peakBytes: Math.max(kernelPeak, highest),
-            source: "cgroup max_usage",
-            highestSampleBytes: highest,
-            samples,
-          }
-        : { peakBytes: highest, source: "highest sample", highestSampleBytes: highest, samples };
+        ? { peakBytes: Math.max(kernelPeak, highest), source: "cgroup max_usage", ...sampled }
+        : { peakBytes: highest, source: "highest sample", ...sampled };
     },
   };
 }
