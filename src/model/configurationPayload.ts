@@ -36,6 +36,8 @@ export class ConfigurationPayloadError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 401,
+    /** The same sentence without anything taken from the request, for logs. */
+    readonly logMessage: string = message,
   ) {
     super(message);
     this.name = "ConfigurationPayloadError";
@@ -98,7 +100,12 @@ export function parseConfigurationPayload(body: string, expectedUuid: string): C
     const field = issue && issue.path.length > 0 ? issue.path.join(".") : "payload";
     const what =
       issue?.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `invalid ${field}`;
-    throw new ConfigurationPayloadError(`the configuration payload has an ${what}`, 400);
+    const unknownFields = issue?.code === "unrecognized_keys";
+    throw new ConfigurationPayloadError(
+      `the configuration payload has an ${what}`,
+      400,
+      unknownFields ? "the configuration payload has unknown fields" : undefined,
+    );
   }
   const data = parsed.data;
   const payload: ConfigurationPayload = { uuid: data.uuid };

@@ -57,7 +57,7 @@ async function start(accept: (payload: ConfigurationPayload) => Promise<void>, m
     host: "127.0.0.1",
     port: 0,
     uuid: ID,
-    maxBodyBytes,
+    limits: maxBodyBytes === undefined ? undefined : { maxBodyBytes },
     accept,
     log: (line) => logs.push(line),
   });
