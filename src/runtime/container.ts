@@ -3,6 +3,7 @@
 import { extractTarSafely } from "../package/safeExtract.js";
 import { emptyDirectory } from "./emptyDirectory.js";
 import { startEnclave } from "./enclave.js";
+import { becomeEnclaveUser } from "./enclaveUser.js";
 import type { EntrypointIo } from "./entrypoint.js";
 import { gramineDryRun, runInGramine } from "./gramineLauncher.js";
 import { LaunchArgumentError, parseLaunchArguments, type LaunchArguments } from "../model/launchArguments.js";
@@ -96,14 +97,16 @@ export async function runContainer(
       `platform at ${layout.simulationPlatformDir} and prove nothing about hardware`,
   );
   io.log(`simulated MRENCLAVE ${Buffer.from(mrEnclave).toString("hex")}`);
-  // The enclave starts in the app directory (Gramine's fs.start_dir).
-  process.chdir(layout.appDir);
+  // The platform's keys and the signer key are read while still root: the enclave user cannot.
   const provider = await SimulationProvider.open({
     platformDir: layout.simulationPlatformDir,
     signerKeyPath: layout.signerKey,
     mrEnclave,
     debug: args.debug,
   });
+  if (layout.enclaveUser) await becomeEnclaveUser(layout, layout.enclaveUser);
+  // The enclave starts in the app directory (Gramine's fs.start_dir).
+  process.chdir(layout.appDir);
   const enclave = await startEnclave({
     args,
     layout,
