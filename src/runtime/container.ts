@@ -2,15 +2,14 @@
 // then measure (dry-run), or boot the enclave until the container is stopped.
 import { extractTarSafely } from "../package/safeExtract.js";
 import { emptyDirectory } from "./emptyDirectory.js";
-import { startEnclave } from "./enclave.js";
 import { becomeEnclaveUser } from "./enclaveUser.js";
 import type { EntrypointIo } from "./entrypoint.js";
 import { gramineDryRun, runInGramine } from "./gramineLauncher.js";
 import { LaunchArgumentError, parseLaunchArguments, type LaunchArguments } from "../model/launchArguments.js";
 import { measuredArguments, RUN_USAGE } from "./launchArguments.js";
 import { CONTAINER_LAYOUT, CONTAINER_PORT, type RuntimeLayout } from "./layout.js";
-import { computeMeasurement, formatMeasurement } from "./measurement.js";
-import { SimulationProvider } from "./simulationProvider.js";
+import { formatMeasurement } from "./measurement.js";
+import { computeMeasurementInWorker } from "./measurementWorker.js";
 
 /** Code tars hold source files, not images: tighter limits than a package's. */
 export const CODE_EXTRACT_LIMITS = {
@@ -42,7 +41,7 @@ export function simulationMeasurement(
   layout: RuntimeLayout,
   nodeBinary: string,
 ): Promise<Uint8Array> {
-  return computeMeasurement({
+  return computeMeasurementInWorker({
     nodeBinary,
     runtimeDir: layout.runtimeDir,
     dependenciesDir: layout.dependenciesDir,
@@ -75,6 +74,13 @@ export async function runContainer(
         "or build the SGX base image from docker/base/Dockerfile",
     );
   }
+  // A simulated enclave's modules (the certificate and configuration server libraries: seconds on a
+  // loaded machine) load on this thread while the code unpacks and is measured on a worker thread.
+  const loading =
+    args.simulation && !args.dryRun
+      ? Promise.all([import("./enclave.js"), import("./simulationProvider.js")])
+      : undefined;
+  loading?.catch(() => undefined);
   await unpackCode(layout);
 
   if (!args.simulation) {
@@ -87,11 +93,15 @@ export async function runContainer(
     return;
   }
 
-  const mrEnclave = await simulationMeasurement(args, layout, options.nodeBinary ?? process.execPath);
+  const measuring = simulationMeasurement(args, layout, options.nodeBinary ?? process.execPath);
   if (args.dryRun) {
-    write(formatMeasurement(mrEnclave));
+    write(formatMeasurement(await measuring));
     return;
   }
+  const [mrEnclave, [{ startEnclave }, { SimulationProvider }]] = await Promise.all([
+    measuring,
+    loading as NonNullable<typeof loading>,
+  ]);
   io.log(
     "SIMULATION MODE: no SGX hardware protects this enclave; its quotes come from the simulated " +
       `platform at ${layout.simulationPlatformDir} and prove nothing about hardware`,
