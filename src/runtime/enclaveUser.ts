@@ -34,16 +34,17 @@ async function walk(
 }
 
 /**
- * Leaves the code owned by root and writable by root alone: write bits of group and others, set-id
+ * Leaves the code owned by root (when run as root, as msehome-run is) and writable by its owner alone: write bits of group and others, set-id
  * and sticky bits cleared (a tar may ship a 0777 directory). Contents are untouched, so the
  * measurement is the same.
  */
 export async function makeCodeReadOnly(codeDir: string): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
   await walk(codeDir, async (file) => {
     const stats = await lstat(file);
     if (stats.isSymbolicLink()) return;
-    await lchown(file, 0, 0);
-    await chmod(file, stats.mode & 0o755);
+    if (asRoot && (stats.uid !== 0 || stats.gid !== 0)) await lchown(file, 0, 0);
+    if ((stats.mode & 0o7777) !== (stats.mode & 0o755)) await chmod(file, stats.mode & 0o755);
   });
 }
 
