@@ -76,10 +76,8 @@ export async function runContainer(
   }
   // A simulated enclave's modules (the certificate and configuration server libraries: seconds on a
   // loaded machine) load on this thread while the code unpacks and is measured on a worker thread.
-  const loading =
-    args.simulation && !args.dryRun
-      ? Promise.all([import("./enclave.js"), import("./simulationProvider.js")])
-      : undefined;
+  const loadEnclave = () => Promise.all([import("./enclave.js"), import("./simulationProvider.js")]);
+  const loading = args.simulation && !args.dryRun ? loadEnclave() : undefined;
   loading?.catch(() => undefined);
   await unpackCode(layout);
 
@@ -100,7 +98,7 @@ export async function runContainer(
   }
   const [mrEnclave, [{ startEnclave }, { SimulationProvider }]] = await Promise.all([
     measuring,
-    loading as NonNullable<typeof loading>,
+    loading ?? loadEnclave(),
   ]);
   io.log(
     "SIMULATION MODE: no SGX hardware protects this enclave; its quotes come from the simulated " +
