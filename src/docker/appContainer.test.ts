@@ -138,6 +138,12 @@ describe("app container create options", () => {
     });
     expect(rule("execve")).toBeUndefined();
     expect(security(true)).toEqual(["no-new-privileges"]);
+    const ipc = (
+      appContainerCreateOptions(spec(), volumes) as {
+        HostConfig: { IpcMode?: string };
+      }
+    ).HostConfig.IpcMode;
+    expect(ipc).toBe("none");
   });
 
   it("give SGX hardware its devices and the aesmd socket directory, on a chosen host address", () => {
@@ -159,6 +165,9 @@ describe("app container create options", () => {
       };
     };
     expect(options.Cmd).not.toContain("--simulation");
+    // Gramine itself refuses what the simulated enclave's container is refused.
+    expect(options.HostConfig).not.toHaveProperty("SecurityOpt");
+    expect(options.HostConfig).not.toHaveProperty("IpcMode");
     expect(options.Labels["msehome.mode"]).toBe("sgx");
     expect(options.HostConfig.Devices).toEqual([
       { PathOnHost: "/dev/sgx_enclave", PathInContainer: "/dev/sgx_enclave", CgroupPermissions: "rwm" },

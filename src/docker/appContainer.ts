@@ -163,7 +163,11 @@ export function appContainerCreateOptions(
       Devices: dockerDevices(devices),
       RestartPolicy: { Name: "no" },
       ...(mode === "simulation"
-        ? { SecurityOpt: simulatedEnclaveSecurityOptions({ subprocesses: spec.launch.subprocesses }) }
+        ? {
+            SecurityOpt: simulatedEnclaveSecurityOptions({ subprocesses: spec.launch.subprocesses }),
+            // No /dev/shm: an enclave has no writable shared memory filesystem either.
+            IpcMode: "none",
+          }
         : {}),
     },
   };

@@ -79,6 +79,7 @@ export const app = (req, res) => {
         home: attempt(() => writeFileSync("/root/probe", "x")),
         appDir: attempt(() => writeFileSync(path.join(appDir, "probe"), "x")),
         tmp: attempt(() => writeFileSync("/tmp/probe", "x")),
+        sharedMemory: attempt(() => writeFileSync("/dev/shm/probe", "x")),
       },
     }));
   }
@@ -234,6 +235,7 @@ describeDocker("the simulated enclave's filesystem", () => {
       home: "EROFS",
       appDir: "ok",
       tmp: "ok",
+      sharedMemory: "ENOENT",
     });
 
     // Without allow_subprocesses, starting a child process fails as Gramine makes it fail: EAGAIN.
