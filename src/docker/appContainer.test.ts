@@ -118,6 +118,34 @@ describe("app container create options", () => {
     });
   });
 
+  it("refuse a simulated enclave new privileges, and subprocesses unless the app allows them", () => {
+    const security = (subprocesses: boolean) =>
+      (
+        appContainerCreateOptions(spec({ launch: { ...launch, subprocesses } }), volumes) as {
+          HostConfig: { SecurityOpt: string[] };
+        }
+      ).HostConfig.SecurityOpt;
+    const refused = security(false);
+    expect(refused[0]).toBe("no-new-privileges");
+    const profile = JSON.parse(refused[1]?.replace(/^seccomp=/, "") ?? "{}") as {
+      syscalls: { names: string[]; errnoRet: number; args?: unknown[] }[];
+    };
+    const rule = (name: string) => profile.syscalls.find((r) => r.names.includes(name));
+    expect(rule("fork")?.errnoRet).toBe(11);
+    expect(rule("clone")).toMatchObject({
+      errnoRet: 11,
+      args: [{ index: 0, value: 0x10000, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ" }],
+    });
+    expect(rule("execve")).toBeUndefined();
+    expect(security(true)).toEqual(["no-new-privileges"]);
+    const ipc = (
+      appContainerCreateOptions(spec(), volumes) as {
+        HostConfig: { IpcMode?: string };
+      }
+    ).HostConfig.IpcMode;
+    expect(ipc).toBe("none");
+  });
+
   it("give SGX hardware its devices and the aesmd socket directory, on a chosen host address", () => {
     const options = appContainerCreateOptions(
       spec({
@@ -137,6 +165,9 @@ describe("app container create options", () => {
       };
     };
     expect(options.Cmd).not.toContain("--simulation");
+    // Gramine itself refuses what the simulated enclave's container is refused.
+    expect(options.HostConfig).not.toHaveProperty("SecurityOpt");
+    expect(options.HostConfig).not.toHaveProperty("IpcMode");
     expect(options.Labels["msehome.mode"]).toBe("sgx");
     expect(options.HostConfig.Devices).toEqual([
       { PathOnHost: "/dev/sgx_enclave", PathInContainer: "/dev/sgx_enclave", CgroupPermissions: "rwm" },

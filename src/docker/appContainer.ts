@@ -43,6 +43,7 @@ import {
   type Mount,
 } from "./containerConfig.js";
 import { readContainerFile } from "./containerFiles.js";
+import { simulatedEnclaveSecurityOptions } from "./enclaveSecurity.js";
 import type { DockerEngine } from "./engine.js";
 import { ContainerSpecError, NotAnAppContainerError } from "./errors.js";
 import { ONE_SHOT_LABEL, type OneShotResult, runOneShotContainer } from "./oneShotContainer.js";
@@ -161,6 +162,13 @@ export function appContainerCreateOptions(
       ReadonlyRootfs: true,
       Devices: dockerDevices(devices),
       RestartPolicy: { Name: "no" },
+      ...(mode === "simulation"
+        ? {
+            SecurityOpt: simulatedEnclaveSecurityOptions({ subprocesses: spec.launch.subprocesses }),
+            // No /dev/shm: an enclave has no writable shared memory filesystem either.
+            IpcMode: "none",
+          }
+        : {}),
     },
   };
 }

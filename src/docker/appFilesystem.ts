@@ -85,20 +85,27 @@ export async function createAppVolumes(
 ): Promise<AppVolumes> {
   const files = await inputFiles(options.inputs);
   const created: string[] = [];
-  try {
-    const inputs = uniqueVolumeName(options.prefix, "inputs");
-    await createVolume(engine, inputs, { ...options.labels, [VOLUME_ROLE_LABEL]: "inputs" });
-    created.push(inputs);
-    await fillVolume(engine, inputs, options.image, files);
-    if (!options.storage) return { inputs };
-    const storage = uniqueVolumeName(options.prefix, "storage");
-    await createVolume(engine, storage, { ...options.labels, [VOLUME_ROLE_LABEL]: "storage" });
-    created.push(storage);
-    return { inputs, storage };
-  } catch (error) {
+  const create = async (role: "inputs" | "storage"): Promise<string> => {
+    const name = uniqueVolumeName(options.prefix, role);
+    await createVolume(engine, name, { ...options.labels, [VOLUME_ROLE_LABEL]: role });
+    created.push(name);
+    return name;
+  };
+  // The storage volume is created while the inputs are copied: each is a round trip to the engine.
+  const [inputs, storage] = await Promise.allSettled([
+    create("inputs").then(async (name) => {
+      await fillVolume(engine, name, options.image, files);
+      return name;
+    }),
+    options.storage ? create("storage") : Promise.resolve(undefined),
+  ]);
+  if (inputs.status === "rejected" || storage.status === "rejected") {
     await removeVolumes(engine, created);
-    throw error;
+    throw inputs.status === "rejected" ? inputs.reason : (storage as PromiseRejectedResult).reason;
   }
+  return storage.value === undefined
+    ? { inputs: inputs.value }
+    : { inputs: inputs.value, storage: storage.value };
 }
 
 /** Removes volumes, ignoring those already gone; the first failure is thrown once all were tried. */

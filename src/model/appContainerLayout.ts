@@ -46,5 +46,12 @@ export const APP_CONTAINER_TMPFS = [
   APP_CONTAINER_LAYOUT.tmpDir,
 ] as const;
 
+/**
+ * Who the simulated enclave runs as once msehome-run has unpacked the code as root: an unprivileged
+ * user (Debian's `nobody`) that owns only the enclave's writable mounts, so the code, the runtime and
+ * the packages are read-only to the app as trusted files are in Gramine.
+ */
+export const APP_CONTAINER_ENCLAVE_USER = { uid: 65534, gid: 65534 } as const;
+
 /** The app (configuration server, then the app itself) listens on this port in the container. */
 export const APP_CONTAINER_PORT = 443;

@@ -2,14 +2,14 @@
 // then measure (dry-run), or boot the enclave until the container is stopped.
 import { extractTarSafely } from "../package/safeExtract.js";
 import { emptyDirectory } from "./emptyDirectory.js";
-import { startEnclave } from "./enclave.js";
+import { becomeEnclaveUser } from "./enclaveUser.js";
 import type { EntrypointIo } from "./entrypoint.js";
 import { gramineDryRun, runInGramine } from "./gramineLauncher.js";
 import { LaunchArgumentError, parseLaunchArguments, type LaunchArguments } from "../model/launchArguments.js";
 import { measuredArguments, RUN_USAGE } from "./launchArguments.js";
 import { CONTAINER_LAYOUT, CONTAINER_PORT, type RuntimeLayout } from "./layout.js";
-import { computeMeasurement, formatMeasurement } from "./measurement.js";
-import { SimulationProvider } from "./simulationProvider.js";
+import { formatMeasurement } from "./measurement.js";
+import { computeMeasurementInWorker } from "./measurementWorker.js";
 
 /** Code tars hold source files, not images: tighter limits than a package's. */
 export const CODE_EXTRACT_LIMITS = {
@@ -41,7 +41,7 @@ export function simulationMeasurement(
   layout: RuntimeLayout,
   nodeBinary: string,
 ): Promise<Uint8Array> {
-  return computeMeasurement({
+  return computeMeasurementInWorker({
     nodeBinary,
     runtimeDir: layout.runtimeDir,
     dependenciesDir: layout.dependenciesDir,
@@ -74,6 +74,11 @@ export async function runContainer(
         "or build the SGX base image from docker/base/Dockerfile",
     );
   }
+  // A simulated enclave's modules (the certificate and configuration server libraries: seconds on a
+  // loaded machine) load on this thread while the code unpacks and is measured on a worker thread.
+  const loadEnclave = () => Promise.all([import("./enclave.js"), import("./simulationProvider.js")]);
+  const loading = args.simulation && !args.dryRun ? loadEnclave() : undefined;
+  loading?.catch(() => undefined);
   await unpackCode(layout);
 
   if (!args.simulation) {
@@ -86,24 +91,30 @@ export async function runContainer(
     return;
   }
 
-  const mrEnclave = await simulationMeasurement(args, layout, options.nodeBinary ?? process.execPath);
+  const measuring = simulationMeasurement(args, layout, options.nodeBinary ?? process.execPath);
   if (args.dryRun) {
-    write(formatMeasurement(mrEnclave));
+    write(formatMeasurement(await measuring));
     return;
   }
+  const [mrEnclave, [{ startEnclave }, { SimulationProvider }]] = await Promise.all([
+    measuring,
+    loading ?? loadEnclave(),
+  ]);
   io.log(
     "SIMULATION MODE: no SGX hardware protects this enclave; its quotes come from the simulated " +
       `platform at ${layout.simulationPlatformDir} and prove nothing about hardware`,
   );
   io.log(`simulated MRENCLAVE ${Buffer.from(mrEnclave).toString("hex")}`);
-  // The enclave starts in the app directory (Gramine's fs.start_dir).
-  process.chdir(layout.appDir);
+  // The platform's keys and the signer key are read while still root: the enclave user cannot.
   const provider = await SimulationProvider.open({
     platformDir: layout.simulationPlatformDir,
     signerKeyPath: layout.signerKey,
     mrEnclave,
     debug: args.debug,
   });
+  if (layout.enclaveUser) await becomeEnclaveUser(layout, layout.enclaveUser);
+  // The enclave starts in the app directory (Gramine's fs.start_dir).
+  process.chdir(layout.appDir);
   const enclave = await startEnclave({
     args,
     layout,

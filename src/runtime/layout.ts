@@ -3,10 +3,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  APP_CONTAINER_ENCLAVE_USER,
   APP_CONTAINER_INPUTS,
   APP_CONTAINER_LAYOUT,
   APP_CONTAINER_PORT,
 } from "../model/appContainerLayout.js";
+import type { EnclaveUser } from "./enclaveUser.js";
 
 export interface RuntimeLayout {
   /** The code provider's `app.tar`, in the read-only inputs volume. */
@@ -29,6 +31,8 @@ export interface RuntimeLayout {
   secretsDir: string;
   /** Scratch space for the Gramine manifest and signature (hardware only). */
   enclaveDir: string;
+  /** The unprivileged user the simulated enclave becomes once the code is unpacked (unset: stay as is). */
+  enclaveUser?: EnclaveUser;
 }
 
 /** The package root this module belongs to (…/dist/runtime/layout.js → …). */
@@ -47,6 +51,7 @@ export const CONTAINER_LAYOUT: RuntimeLayout = {
   storageDir: APP_CONTAINER_LAYOUT.storageDir,
   secretsDir: APP_CONTAINER_LAYOUT.secretsDir,
   enclaveDir: APP_CONTAINER_LAYOUT.enclaveDir,
+  enclaveUser: APP_CONTAINER_ENCLAVE_USER,
 };
 
 /** Port the app container serves on (published by spawn on 127.0.0.1:<port>). */

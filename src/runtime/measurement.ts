@@ -2,9 +2,9 @@
 // binds — the runtime, the Node binary, the app's image dependencies, the app files as shipped
 // and the launch arguments — so changing any byte of them changes the measurement.
 import { createHash } from "node:crypto";
-import { lstat, readFile, readdir, readlink } from "node:fs/promises";
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
+import { lstat } from "node:fs/promises";
 import path from "node:path";
-import { digestFile } from "../crypto/streamDigest.js";
 
 export const MEASUREMENT_FORMAT = "msehome-measurement 1";
 
@@ -28,17 +28,32 @@ export interface MeasurementInputs {
   args: MeasuredArguments;
 }
 
-/** Files up to this size are read whole (cheaper than a stream for the many small runtime files). */
-const WHOLE_READ_LIMIT = 1024 * 1024;
+/** Files are read in chunks of this size: bounded memory whatever their size (Node alone is ~100 MB). */
+const CHUNK_BYTES = 1024 * 1024;
 
 interface TreeEntry {
   path: string;
   line: string;
 }
 
-/** Hashes one file by streaming it (the Node binary alone is ~100 MB). */
-async function sha256File(file: string): Promise<string> {
-  return (await digestFile(file)).sha256;
+/**
+ * SHA-256 of a file, read with synchronous calls into one reused buffer: a measurement reads
+ * thousands of small files, and runs on a thread of its own in the container (measurementWorker),
+ * where a promise and a thread-pool hop per read would cost more than the hashing.
+ */
+function sha256File(file: string, buffer: Buffer): string {
+  const hash = createHash("sha256");
+  const fd = openSync(file, "r");
+  try {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      hash.update(buffer.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
 
 function byBytes(a: string, b: string): number {
@@ -46,54 +61,31 @@ function byBytes(a: string, b: string): number {
 }
 
 /** Lists a tree as canonical lines: regular files with their hash, symlinks with their target. */
-async function treeLines(section: string, root: string): Promise<string[]> {
-  const files: Array<{ path: string; size: number }> = [];
+function treeLines(section: string, root: string, buffer: Buffer): string[] {
   const entries: TreeEntry[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const names = (await readdir(dir)).sort(byBytes);
-    for (const name of names) {
-      const full = path.join(dir, name);
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
       const relative = path.relative(root, full).split(path.sep).join("/");
-      const stats = await lstat(full);
-      if (stats.isDirectory()) {
-        await walk(full);
-      } else if (stats.isSymbolicLink()) {
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (entry.isSymbolicLink()) {
         entries.push({
           path: relative,
-          line: `${section}-link ${JSON.stringify(relative)} ${JSON.stringify(await readlink(full))}`,
+          line: `${section}-link ${JSON.stringify(relative)} ${JSON.stringify(readlinkSync(full))}`,
         });
-      } else if (stats.isFile()) {
-        files.push({ path: relative, size: stats.size });
+      } else if (entry.isFile()) {
+        entries.push({
+          path: relative,
+          line: `${section} ${JSON.stringify(relative)} ${sha256File(full, buffer)}`,
+        });
       } else {
         throw new Error(`${full} is neither a file, a directory nor a symbolic link and cannot be measured`);
       }
     }
   };
-  await walk(root);
-  const hashes = await mapLimited(files, 16, async ({ path: relative, size }) => {
-    const file = path.join(root, relative);
-    if (size > WHOLE_READ_LIMIT) return sha256File(file);
-    return createHash("sha256")
-      .update(await readFile(file))
-      .digest("hex");
-  });
-  files.forEach(({ path: relative }, index) => {
-    entries.push({ path: relative, line: `${section} ${JSON.stringify(relative)} ${hashes[index]}` });
-  });
+  walk(root);
   return entries.sort((a, b) => byBytes(a.path, b.path)).map((entry) => entry.line);
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -106,14 +98,15 @@ async function isDirectory(dir: string): Promise<boolean> {
 
 /** The canonical list, one line each, in a fixed order. Exposed so tests and docs can show it. */
 export async function measurementList(inputs: MeasurementInputs): Promise<string[]> {
-  const lines = [MEASUREMENT_FORMAT, `node ${await sha256File(inputs.nodeBinary)}`];
-  lines.push(...(await treeLines("runtime", inputs.runtimeDir)));
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const lines = [MEASUREMENT_FORMAT, `node ${sha256File(inputs.nodeBinary, buffer)}`];
+  lines.push(...treeLines("runtime", inputs.runtimeDir, buffer));
   if (inputs.dependenciesDir !== undefined && (await isDirectory(inputs.dependenciesDir))) {
-    lines.push(...(await treeLines("dependencies", inputs.dependenciesDir)));
+    lines.push(...treeLines("dependencies", inputs.dependenciesDir, buffer));
   } else {
     lines.push("dependencies none");
   }
-  lines.push(...(await treeLines("code", inputs.codeDir)));
+  lines.push(...treeLines("code", inputs.codeDir, buffer));
   const { size, san, id, application, expiration, subprocesses } = inputs.args;
   lines.push(
     `arg size ${JSON.stringify(size)}`,

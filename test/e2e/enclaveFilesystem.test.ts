@@ -30,16 +30,22 @@ import { describeDocker, testEngine } from "../support/docker.js";
 
 /** An app that reports what it sees of its filesystem, and its secrets. */
 const PROBE_APP = `
-import { readFileSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const appDir = path.dirname(fileURLToPath(import.meta.url));
 const attempt = (action) => { try { action(); return "ok"; } catch (error) { return error.code; } };
+const code = "/opt/msehome/code";
 
 export const app = (req, res) => {
   if (req.url === "/health") return res.end("OK");
   if (req.url === "/secrets") return res.end(readFileSync(process.env.SECRETS_PATH, "utf8"));
+  if (req.url === "/subprocess") {
+    const child = spawnSync(process.execPath, ["-e", "process.stdout.write('child')"], { encoding: "utf8" });
+    return res.end(child.error ? child.error.code : child.stdout);
+  }
   if (req.url === "/filesystem") {
     const mounts = readFileSync("/proc/self/mountinfo", "utf8").trim().split("\\n").map((line) => {
       const fields = line.split(" ");
@@ -53,13 +59,27 @@ export const app = (req, res) => {
       removeAppDir: attempt(() => rmdirSync(appDir)),
       renameAppDir: attempt(() => renameSync(appDir, appDir + "-moved")),
       removeSecretsDir: attempt(() => rmdirSync(path.dirname(process.env.SECRETS_PATH))),
+      uid: process.getuid(),
+      code: {
+        write: attempt(() => writeFileSync(path.join(code, "app.mjs"), "x")),
+        create: attempt(() => writeFileSync(path.join(code, "probe"), "x")),
+        createDirectory: attempt(() => mkdirSync(path.join(code, "lib", "probe"))),
+        writeNested: attempt(() => writeFileSync(path.join(code, "lib", "open.mjs"), "x")),
+        rename: attempt(() => renameSync(path.join(code, "app.mjs"), path.join(code, "moved.mjs"))),
+        remove: attempt(() => rmSync(path.join(code, "app.mjs"))),
+        removeNested: attempt(() => rmSync(path.join(code, "lib"), { recursive: true })),
+        chmod: attempt(() => chmodSync(path.join(code, "app.mjs"), 0o666)),
+      },
       write: {
         root: attempt(() => writeFileSync("/probe", "x")),
         runtime: attempt(() => writeFileSync("/opt/msehome/runtime/probe", "x")),
+        runtimeFile: attempt(() => writeFileSync("/opt/msehome/runtime/package.json", "x")),
+        packages: attempt(() => writeFileSync("/opt/msehome/node_modules", "x")),
         inputs: attempt(() => writeFileSync("/opt/input/probe", "x")),
         home: attempt(() => writeFileSync("/root/probe", "x")),
         appDir: attempt(() => writeFileSync(path.join(appDir, "probe"), "x")),
         tmp: attempt(() => writeFileSync("/tmp/probe", "x")),
+        sharedMemory: attempt(() => writeFileSync("/dev/shm/probe", "x")),
       },
     }));
   }
@@ -75,6 +95,8 @@ interface FilesystemReport {
   removeAppDir: string;
   renameAppDir: string;
   removeSecretsDir: string;
+  uid: number;
+  code: Record<string, string>;
   write: Record<string, string>;
 }
 
@@ -89,6 +111,8 @@ describeDocker("the simulated enclave's filesystem", () => {
     const code = path.join(work, "code");
     await mkdir(code);
     await writeFile(path.join(code, "app.mjs"), PROBE_APP);
+    await mkdir(path.join(code, "lib"));
+    await writeFile(path.join(code, "lib", "open.mjs"), "export {};\n");
     const appTar = path.join(work, "app.tar");
     await tarDirectory(code, appTar);
     const signerKey = path.join(work, "enclave-key.pem");
@@ -104,9 +128,13 @@ describeDocker("the simulated enclave's filesystem", () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function start(): Promise<StartedApp & { appId: string }> {
+  async function start(options: { subprocesses?: boolean } = {}): Promise<StartedApp & { appId: string }> {
     const appId = randomUUID();
-    const launch = simulationLaunch({ appId, expiration: Math.floor(Date.now() / 1000) + 86_400 });
+    const launch = simulationLaunch({
+      appId,
+      expiration: Math.floor(Date.now() / 1000) + 86_400,
+      ...options,
+    });
     const started = await startSimulationApp(testEngine(), inputs, launch);
     apps.push(started.app);
     return { ...started, appId };
@@ -186,19 +214,52 @@ describeDocker("the simulated enclave's filesystem", () => {
     expect(report.removeAppDir).not.toBe("ok");
     expect(report.renameAppDir).not.toBe("ok");
     expect(report.removeSecretsDir).not.toBe("ok");
+    // The code is trusted files in Gramine: nothing in it can be written, created, renamed or removed.
+    expect(report.uid).not.toBe(0);
+    expect(report.code).toEqual({
+      write: "EACCES",
+      create: "EACCES",
+      createDirectory: "EACCES",
+      writeNested: "EACCES",
+      rename: "EACCES",
+      remove: "EACCES",
+      removeNested: "EACCES",
+      chmod: "EPERM",
+    });
     expect(report.write).toEqual({
       root: "EROFS",
       runtime: "EROFS",
+      runtimeFile: "EROFS",
+      packages: "EROFS",
       inputs: "EROFS",
       home: "EROFS",
       appDir: "ok",
       tmp: "ok",
+      sharedMemory: "ENOENT",
     });
+
+    // Without allow_subprocesses, starting a child process fails as Gramine makes it fail: EAGAIN.
+    expect((await httpsRequest(started.port, { ca, path: "/subprocess" })).body.toString()).toBe("EAGAIN");
 
     // Restarted, the runtime refills the (fresh) tmpfs app directory and serves with the same certificate.
     await restartContainer(testEngine(), started.app.id, 5);
     expect(fingerprint(await serving(started, ca))).toBe(fingerprint(ca));
     expect(await secretOf(started, ca)).toBe("mounted");
+    const again = JSON.parse(
+      (await httpsRequest(started.port, { ca, path: "/filesystem" })).body.toString(),
+    ) as FilesystemReport;
+    expect(again.code.write).toBe("EACCES");
+  }, 180_000);
+
+  it("starts child processes when the app allows subprocesses", async () => {
+    const started = await start({ subprocesses: true });
+    const ca = await waiting(started);
+    await configure(started, ca, "children");
+    expect((await httpsRequest(started.port, { ca, path: "/subprocess" })).body.toString()).toBe("child");
+    const report = JSON.parse(
+      (await httpsRequest(started.port, { ca, path: "/filesystem" })).body.toString(),
+    ) as FilesystemReport;
+    expect(report.code.write).toBe("EACCES");
   }, 180_000);
 
   it("never waits for a second configuration behind a configured certificate, whatever the host deletes or rolls back", async () => {
