@@ -3,10 +3,10 @@
 // small ones written out (hashed on the way), image.tar streamed to wherever it goes (the engine's
 // load) while its SHA-256 is computed. Nothing is extracted to disk first, so a package is read once.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { type FileHandle, open, rm } from "node:fs/promises";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import type { StreamDigest } from "../crypto/streamDigest.js";
 import { type ImageMarks } from "../model/baseImage.js";
@@ -20,6 +20,7 @@ import {
 } from "./packageManifest.js";
 import { PackageIntegrityError } from "./packageReader.js";
 import { readImageMarks } from "./imageConfig.js";
+import { readRange } from "./fileRange.js";
 import { indexTar, TarIndexError, type TarMemberLocation } from "./tarIndex.js";
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -105,7 +106,7 @@ export class PackageFile {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // No read may outlive the descriptor (its number could name another file by then).
+    // Streams still open end here; the handle waits for a read under way before it closes.
     for (const stream of this.readers) stream.destroy();
     await this.handle.close();
   }
@@ -159,17 +160,7 @@ export class PackageFile {
     const { offset, size } = this.members.get(member)!;
     const hash = createHash("sha256");
     let seen = 0;
-    // The numeric descriptor: a stream given the FileHandle itself would keep it, or close it, with the stream.
-    const source =
-      size === 0
-        ? Readable.from([])
-        : createReadStream("", {
-            fd: this.handle.fd,
-            autoClose: false,
-            start: offset,
-            end: offset + size - 1,
-            highWaterMark: READ_CHUNK_BYTES,
-          });
+    const source = readRange(this.handle, offset, offset + size);
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         hash.update(chunk);
@@ -187,7 +178,7 @@ export class PackageFile {
         source.unpipe(meter);
         source.destroy();
         meter.destroy();
-        // The reader stopped early: hash the rest from the file, in order.
+        // The reader stopped early: hash the rest from the file, in order (the handle stays open).
         const rest = Buffer.alloc(Math.min(READ_CHUNK_BYTES, Math.max(size - seen, 0)));
         while (seen < size) {
           const length = Math.min(rest.length, size - seen);

@@ -3,12 +3,13 @@
 // hashed once, and the header is written in place afterwards. The result is a plain ustar file
 // (sizes beyond 8 GiB in the base-256 form GNU tar, bsdtar, node-tar and tar-stream all read).
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Header } from "tar";
 import { writeFully } from "../crypto/atomicOutput.js";
+import { writeFrom } from "./fileRange.js";
 import type { StreamDigest } from "../crypto/streamDigest.js";
 import { FILE_MODE, normaliseMode, TarPathError } from "./tarWriter.js";
 
@@ -104,13 +105,7 @@ export class StreamedTarWriter {
         done(null, chunk);
       },
     });
-    // The numeric descriptor: a stream given the FileHandle itself would keep it, or close it, with the stream.
-    const output = createWriteStream("", {
-      fd: this.handle.fd,
-      start: this.position,
-      autoClose: false,
-      highWaterMark: WRITE_BUFFER_BYTES,
-    });
+    const output = writeFrom(this.handle, this.position);
     await pipeline(source, meter, output, options.signal ? { signal: options.signal } : {});
     this.position += sizeBytes;
     await this.pad(sizeBytes);
