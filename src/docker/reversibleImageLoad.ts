@@ -4,7 +4,7 @@
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import type { DockerEngine } from "./engine.js";
-import { ImageLoadError } from "./errors.js";
+import { DockerUnavailableError, ImageLoadError } from "./errors.js";
 import { removeImage, tagImage } from "./images.js";
 import { type LoadedImage, loadImage } from "./imageTransfer.js";
 
@@ -49,7 +49,7 @@ export interface CheckedLoad {
  * Loads the `docker save` tar `source` streams, then runs `checkBytes` (which throws when the
  * bytes that went through were not the expected ones) and requires the image `imageId` among the
  * loaded ones. On either failure the load is undone before the error propagates. When the engine
- * itself refuses the tar, a failing `checkBytes` explains why better and is thrown instead.
+ * itself refuses the tar's content, a failing `checkBytes` explains why better and is thrown instead.
  */
 export async function loadImageChecked(
   engine: DockerEngine,
@@ -61,7 +61,10 @@ export async function loadImageChecked(
   try {
     loaded = await loadImage(engine, source, options.signal ? { signal: options.signal } : {});
   } catch (error) {
-    if (!(options.signal?.aborted ?? false)) await options.checkBytes();
+    // The engine refusing the tar (a layer digest, a broken archive): altered bytes say why better.
+    // An engine gone or an interruption is its own story, not worth reading the rest of the image for.
+    const refused = !(error instanceof DockerUnavailableError) && !(options.signal?.aborted ?? false);
+    if (refused) await options.checkBytes();
     throw error;
   }
   const undo = () => undoLoad(engine, before, loaded);

@@ -55,7 +55,9 @@ export class PackageFile {
   static async open(packageFile: string): Promise<PackageFile> {
     const absolute = path.resolve(packageFile);
     const name = path.basename(absolute);
-    const handle = await open(absolute, "r");
+    const handle = await open(absolute, "r").catch((cause: unknown) => {
+      throw new Error(`cannot read the package ${name}`, { cause });
+    });
     try {
       let index: TarMemberLocation[];
       try {
