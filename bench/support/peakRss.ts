@@ -31,7 +31,12 @@ export interface MeasuredRun {
  */
 export async function runMeasured(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; captureStderr?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    captureStderr?: boolean;
+    /** Sees each stderr line with the seconds since the start (stderr still goes to ours). */
+    onStderrLine?: (line: string, seconds: number) => void;
+  } = {},
 ): Promise<MeasuredRun> {
   const scratch = await mkdtemp(path.join(tmpdir(), "msehome-rss-"));
   const report = path.join(scratch, "rss");
@@ -39,8 +44,20 @@ export async function runMeasured(
     const started = Date.now();
     const child = spawn(process.execPath, [`--import=${RSS_PROBE}`, ...args], {
       env: { ...process.env, ...options.env, BENCH_RSS_FILE: report },
-      stdio: ["ignore", "pipe", options.captureStderr ? "pipe" : "inherit"],
+      stdio: ["ignore", "pipe", options.captureStderr || options.onStderrLine ? "pipe" : "inherit"],
     });
+    if (options.onStderrLine) {
+      const onLine = options.onStderrLine;
+      let pending = "";
+      child.stderr!.on("data", (chunk: string | Buffer) => {
+        const at = (Date.now() - started) / 1000;
+        if (!options.captureStderr) process.stderr.write(chunk);
+        pending += String(chunk);
+        const lines = pending.split("\n");
+        pending = lines.pop()!;
+        for (const line of lines) onLine(line, at);
+      });
+    }
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -54,8 +71,11 @@ export async function runMeasured(
 }
 
 /** Runs the CLI measured; a failure is the benchmark's failure. */
-export async function runCliMeasured(args: string[]): Promise<MeasuredRun> {
-  const run = await runMeasured([CLI, ...args]);
+export async function runCliMeasured(
+  args: string[],
+  options: Parameters<typeof runMeasured>[1] = {},
+): Promise<MeasuredRun> {
+  const run = await runMeasured([CLI, ...args], options);
   if (run.code !== 0) throw new Error(`msehome ${args.join(" ")} exited with ${run.code}`);
   return run;
 }

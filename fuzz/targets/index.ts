@@ -10,6 +10,7 @@ import { fernetTarget } from "./fernet.js";
 import { launchArgumentsTarget } from "./launchArguments.js";
 import { mseTomlTarget } from "./mseToml.js";
 import { packageManifestTarget } from "./packageManifest.js";
+import { packageFileTarget } from "./packageFile.js";
 import { packageTarTarget } from "./packageTar.js";
 import { pccsTarget } from "./pccs.js";
 import { pckCertificateTarget } from "./pckCertificate.js";
@@ -32,6 +33,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   mseTomlTarget,
   packageManifestTarget,
   packageTarTarget,
+  packageFileTarget,
   appTarTarget,
   configurationPayloadTarget,
   launchArgumentsTarget,

@@ -1,4 +1,4 @@
-// A package file as `spawn` and `verify --package` open it: the safe extraction of the outer tar,
+// A package file as the extracting reader opens it: the safe extraction of the outer tar,
 // the member list, manifest.json and every member's size and SHA-256. Mutations hit the tar itself
 // and, re-packed into a valid tar, the manifest and the members. A refused package leaves nothing.
 import fc from "fast-check";

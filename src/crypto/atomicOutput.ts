@@ -80,11 +80,12 @@ export async function streamToFileAtomically<T>(
   }
 }
 
-/** Writes all of `data` at the handle's current position (a single write may be partial). */
-export async function writeFully(output: FileHandle, data: Uint8Array): Promise<void> {
+/** Writes all of `data` at the handle's current position or at `position` (a single write may be partial). */
+export async function writeFully(output: FileHandle, data: Uint8Array, position?: number): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
-    const { bytesWritten } = await output.write(data, offset, data.length - offset);
+    const at = position === undefined ? null : position + offset;
+    const { bytesWritten } = await output.write(data, offset, data.length - offset, at);
     offset += bytesWritten;
   }
 }

@@ -1,22 +1,23 @@
 // `msehome spawn NAME --host H --port P --size MB --package F --output DIR`: checks everything
-// first, extracts the package into DIR, loads its image (streamed, id checked against the
+// first, reads the package once (its small members checked and written into DIR, its image
+// streamed from the package into the engine while hashed, the hash and the id checked against the
 // manifest), starts the app container (its code, signer key and simulated platform copied into its
 // inputs volume through the Engine API), waits for the configuration server, and collects the
 // evidence. A failure at any step removes what this spawn created: container, volumes, image tag,
 // files.
 import { randomUUID } from "node:crypto";
-import { rename, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
-import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
-import { loadImage } from "../docker/imageTransfer.js";
+import { loadImageChecked } from "../docker/reversibleImageLoad.js";
 import type { AppMode } from "../docker/appLabels.js";
 import { isSimulationOnlyImage, SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
 import { readMseToml } from "../model/mseToml.js";
-import { extractPackage, extractPackageTests } from "../package/packageReader.js";
+import { PackageFile } from "../package/packageFile.js";
+import { extractTarSafely } from "../package/safeExtract.js";
 import { appImageTag, releaseAppImage } from "./appImage.js";
 import { type AppWaitRequest, DEFAULT_APP_TIMEOUT_MS, waitForAppState } from "./appReadiness.js";
 import type { AppProbe } from "./appState.js";
@@ -55,6 +56,8 @@ export interface SpawnRequest extends PccsSource, AppWaitRequest {
   simulation?: SimulatedPlatformProbe;
   /** Where the SGX platform's /proc, /dev, /var/run and /etc are looked up (default "/"). */
   hostRoot?: string;
+  /** Bytes of the image loaded (or hashed) so far, during the phase last reported. */
+  onBytes?(total: number): void;
   /** Aborting (e.g. on Ctrl-C) stops the spawn between steps and undoes it. */
   signal?: AbortSignal;
   /** The clock, for the certificate's expiration. */
@@ -117,31 +120,32 @@ class SpawnRollback {
 }
 
 /**
- * Makes the manifest's image available under the app's tag: loaded from image.tar (streamed)
- * unless the engine already holds it (ids are content digests: the same id is the same image).
+ * Makes the manifest's image available under the app's tag: streamed from the package into the
+ * engine's load while hashed, unless the engine already holds it (ids are content digests: the
+ * same id is the same image; the member is still hashed, so an altered package is refused alike).
+ * A load whose bytes or id disagree with the manifest is undone.
  */
 async function ensureImage(
   engine: DockerEngine,
-  imageTar: string,
-  imageId: string,
+  opened: PackageFile,
   tag: string,
   rollback: SpawnRollback,
-  signal: AbortSignal | undefined,
+  request: Pick<SpawnRequest, "signal" | "onBytes">,
 ): Promise<void> {
+  const imageId = opened.manifest.imageId;
+  const onBytes = request.onBytes?.bind(request);
   if (await inspectImage(engine, imageId)) {
+    await opened.checkMember("image.tar", onBytes);
     rollback.tag = tag;
     await tagImage(engine, imageId, tag);
     return;
   }
-  const loaded = await loadImage(engine, imageTar, signal ? { signal } : {});
-  if (!loaded.ids.includes(imageId)) {
-    for (const reference of [...loaded.tags, ...loaded.ids]) {
-      await removeImage(engine, reference, { ignoreMissing: true }).catch(() => undefined);
-    }
-    throw new ImageLoadError(
-      `the package's image.tar holds ${loaded.ids.join(", ")}, not the image ${imageId} its manifest names`,
-    );
-  }
+  const image = opened.openImage(onBytes);
+  const { loaded } = await loadImageChecked(engine, image.stream, {
+    imageId,
+    checkBytes: async () => opened.checkDigest("image.tar", await image.digest()),
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
   rollback.loadedImage = imageId;
   rollback.tag = tag;
   await tagImage(engine, imageId, tag);
@@ -150,6 +154,31 @@ async function ensureImage(
     if (packageTag !== tag)
       await removeImage(engine, packageTag, { ignoreMissing: true }).catch(() => undefined);
   }
+}
+
+function simulationOnlyRefusal(): OperatorInputError {
+  return new OperatorInputError(
+    `the package's image is built on the simulation-only base image (${SIMULATION_BASE_IMAGE}), which has no Gramine and cannot run on SGX hardware; the code provider must package the app on the SGX base image (msehome package without --simulation, after scripts/build-base-image.sh --sgx), or spawn it on a simulated platform with --simulation`,
+  );
+}
+
+/**
+ * Opens the package (index and manifest). On SGX hardware, an image built on the simulation-only
+ * base is refused here, from its configuration inside image.tar, before anything is loaded or started.
+ */
+async function openPackage(packagePath: string, simulation: boolean): Promise<PackageFile> {
+  const opened = await PackageFile.open(packagePath);
+  if (!simulation) {
+    const marks = await opened.imageMarks().catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
+    if (marks && isSimulationOnlyImage(marks)) {
+      await opened.close();
+      throw simulationOnlyRefusal();
+    }
+  }
+  return opened;
 }
 
 export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
@@ -172,37 +201,41 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const engine = request.engine ?? (await connectDocker());
   await checkNameFree(engine, request.name);
   await checkPortFree(engine, hostIp, request.port);
+  // The package's index and manifest, and on hardware the base its image was built on.
+  const opened = await openPackage(request.packagePath, simulation);
 
   const workspace = new WorkspaceRollback(paths);
   const rollback = new SpawnRollback(engine, workspace);
   try {
-    // 2. The package, extracted beside its final place and checked against its manifest.
-    request.onPhase?.(`Extracting ${path.basename(request.packagePath)}`);
+    // 2. The small members, checked against the manifest as they are written beside DIR's entries.
+    request.onPhase?.(`Reading ${path.basename(request.packagePath)}`);
     await workspace.createDirectory();
     const staging = path.join(paths.directory, `.spawn-${randomUUID()}`);
     workspace.wrote(staging);
-    const extracted = await extractPackage(request.packagePath, staging);
-    const config = await readMseToml(extracted.files["mse.toml"]);
+    await mkdir(staging);
+    const appTar = path.join(staging, "app.tar");
+    const testsTar = path.join(staging, "tests.tar");
+    await opened.writeMember("app.tar", appTar);
+    await opened.writeMember("tests.tar", testsTar);
+    workspace.wrote(paths.config);
+    await opened.writeMember("mse.toml", paths.config);
+    const config = await readMseToml(paths.config);
 
-    // 3. The image, streamed into the engine and held under the app's tag.
-    const imageId = extracted.manifest.imageId;
+    // 3. The image, streamed from the package into the engine and held under the app's tag.
+    const imageId = opened.manifest.imageId;
     request.onPhase?.(`Loading the image ${imageId.slice("sha256:".length, "sha256:".length + 12)}`);
     const tag = appImageTag(request.name);
     signal?.throwIfAborted();
-    await ensureImage(engine, extracted.files["image.tar"], imageId, tag, rollback, signal);
+    await ensureImage(engine, opened, tag, rollback, request);
+    await opened.close();
     signal?.throwIfAborted();
     const image = await inspectImage(engine, tag);
-    if (!simulation && image && isSimulationOnlyImage(image)) {
-      throw new OperatorInputError(
-        `the package's image is built on the simulation-only base image (${SIMULATION_BASE_IMAGE}), which has no Gramine and cannot run on SGX hardware; the code provider must package the app on the SGX base image (msehome package without --simulation, after scripts/build-base-image.sh --sgx), or spawn it on a simulated platform with --simulation`,
-      );
-    }
+    // A package whose image.tar did not show its base is checked once the image is in the engine.
+    if (!simulation && image && isSimulationOnlyImage(image)) throw simulationOnlyRefusal();
 
-    // 4. DIR: mse.toml and tests/ for `msehome test`.
+    // 4. DIR: tests/ for `msehome test` (mse.toml is there already).
     workspace.wrote(paths.tests);
-    await extractPackageTests(extracted, paths.tests);
-    workspace.wrote(paths.config);
-    await rename(extracted.files["mse.toml"], paths.config);
+    await extractTarSafely(testsTar, paths.tests);
 
     // 5. The signer key: the operator's, or a fresh one kept in DIR for restarts.
     let signerKeyFile = signerKeyPath;
@@ -235,7 +268,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       port: request.port,
       hostIp,
       inputs: {
-        appTar: extracted.files["app.tar"],
+        appTar,
         signerKey: signerKeyFile,
         ...(request.simulation
           ? { simulationPlatformDir: path.resolve(request.simulation.platformDir) }
@@ -282,6 +315,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       fmspc,
     };
   } catch (error) {
+    await opened.close();
     await rollback.undo();
     // An interruption surfaces as whatever the step was doing; say what happened instead.
     if (signal?.aborted) throw signal.reason;

@@ -47,23 +47,24 @@ async function members(): Promise<Record<PackageMember, string>> {
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describe("package writer and reader", () => {
-  it("write the same bytes for the same members, with a digest of the whole", async () => {
+  it("write the same bytes for the same members", async () => {
     const files = await members();
     const first = await writePackage(path.join(scratch, "one.tar"), {
       name: "example",
       encrypted: false,
       imageId,
       files,
+      image: files["image.tar"],
     });
     const second = await writePackage(path.join(scratch, "two.tar"), {
       name: "example",
       encrypted: false,
       imageId,
       files,
+      image: files["image.tar"],
     });
     const bytes = readFileSync(first.path);
     expect(bytes.equals(readFileSync(second.path))).toBe(true);
-    expect(first.sha256).toBe(sha256(bytes));
     expect(first.sizeBytes).toBe(bytes.length);
     expect(first.manifest.members["mse.toml"]).toEqual({
       sha256: sha256(readFileSync(files["mse.toml"])),
@@ -78,6 +79,7 @@ describe("package writer and reader", () => {
       encrypted: true,
       imageId,
       files,
+      image: files["image.tar"],
     });
     const target = path.join(scratch, "read-out");
     const opened = await extractPackage(written.path, target);
@@ -101,7 +103,7 @@ describe("package writer and reader", () => {
       name: "example",
       encrypted: false,
       imageId,
-      files: await members(),
+      ...(await members().then((files) => ({ files, image: files["image.tar"] }))),
     });
     const bytes = readFileSync(written.path);
     const at = bytes.indexOf("IMAGE-TAR-CONTENT");
@@ -122,7 +124,7 @@ describe("package writer and reader", () => {
       name: "example",
       encrypted: false,
       imageId,
-      files: await members(),
+      ...(await members().then((files) => ({ files, image: files["image.tar"] }))),
     });
     const bytes = readFileSync(written.path);
     bytes[bytes.indexOf("APP-TAR-CONTENT")] = "B".charCodeAt(0);

@@ -20,6 +20,8 @@ export interface ExpectedMeasurement {
   engine?: DockerEngine | undefined;
   /** What happens now (the package measurement takes a while). */
   onPhase?(message: string): void;
+  /** Bytes of the package's image.tar loaded or hashed so far. */
+  onBytes?(total: number): void;
 }
 
 /** The MRENCLAVE to expect: given, or recomputed from the package under the evidence's spawn arguments. */
@@ -32,6 +34,7 @@ export async function expectedMrEnclave(
     const measured = await measurePackage(request.packagePath, evidence.spawnArgs, evidence.mode, {
       ...(request.engine ? { engine: request.engine } : {}),
       ...(request.onPhase ? { onPhase: request.onPhase } : {}),
+      ...(request.onBytes ? { onBytes: request.onBytes } : {}),
     });
     return { mrEnclave: measured.mrEnclave, measured };
   }

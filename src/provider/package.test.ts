@@ -127,19 +127,23 @@ describeDocker("package with the engine", () => {
     writeFileSync(path.join(directory, "mse_src", "debug.log"), "left out by .mseignore");
     const output = path.join(scratch, "out-plain");
     const phases: string[] = [];
+    const transferred: number[] = [];
     const result = await packageApp({
       project: directory,
       output,
       baseImage: base,
       engine: testEngine(),
-      reporter: { phase: (message) => phases.push(message) },
+      reporter: { phase: (message) => phases.push(message), transferred: (bytes) => transferred.push(bytes) },
     });
 
     expect(path.basename(result.package.path)).toMatch(new RegExp(`^package_${name}_\\d{19}\\.tar$`));
     expect(readdirSync(output)).toEqual([path.basename(result.package.path)]);
     expect(result.key).toBeNull();
     expect(result.simulationOnly).toBe(false);
-    expect(phases).toContain("Saving the image (image.tar)");
+    expect(phases).toContain(`Saving the image into ${path.basename(result.package.path)}`);
+    // Progress counts the image bytes as they stream into the package, up to all of them.
+    expect(transferred.at(-1)).toBe(result.image.sizeBytes);
+    expect(transferred).toEqual([...transferred].sort((a, b) => a - b));
     expect(phases.some((p) => p.startsWith("Building the image: step 2/3 FROM ${MSEHOME_BASE}"))).toBe(true);
 
     const opened = await extractPackage(result.package.path, path.join(scratch, "opened-plain"));

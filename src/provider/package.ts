@@ -6,7 +6,8 @@ import { encryptFileTo, ENCRYPTED_SUFFIX } from "../crypto/codeEncryption.js";
 import { generateSecretBoxKey } from "../crypto/secretBox.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
-import { saveImage } from "../docker/imageTransfer.js";
+import { DockerEngineError } from "../docker/errors.js";
+import { exportImage } from "../docker/imageTransfer.js";
 import { isSimulationOnlyImage } from "../model/baseImage.js";
 import { readMseToml } from "../model/mseToml.js";
 import {
@@ -15,7 +16,7 @@ import {
   packageFileName,
   packageKeyFileName,
 } from "../package/packageManifest.js";
-import { writePackage } from "../package/packageWriter.js";
+import { PackageInputChangedError, type SmallMember, writePackage } from "../package/packageWriter.js";
 import { tarDirectory } from "../package/tarWriter.js";
 import { buildAppImage, type ImageBuildReporter } from "./appImage.js";
 import {
@@ -42,12 +43,15 @@ export interface PackageOptions extends ProjectInputOptions, ImageBuildOptions {
   engine?: DockerEngine;
 }
 
-/** What a front end shows while packaging. */
-export type PackageReporter = ImageBuildReporter;
+/** What a front end shows while packaging: the build, then the image bytes as they are saved. */
+export interface PackageReporter extends ImageBuildReporter {
+  /** Bytes of the image written into the package so far, during the phase last reported. */
+  transferred?(bytes: number): void;
+}
 
 export interface PackageResult {
   name: string;
-  package: { path: string; sizeBytes: number; sha256: string };
+  package: { path: string; sizeBytes: number };
   /** The code key file (hex), only with --encrypt. */
   key: string | null;
   encrypted: boolean;
@@ -87,9 +91,8 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
   let tagged = false;
   let succeeded = false;
   try {
-    const files: Record<PackageMember, string> = {
+    const files: Record<SmallMember, string> = {
       "app.tar": path.join(work, "app.tar"),
-      "image.tar": path.join(work, "image.tar"),
       "tests.tar": path.join(work, "tests.tar"),
       "mse.toml": inputs.config,
     };
@@ -121,16 +124,29 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     // The package carries the image under a tag of its own; the `latest` tag keeps the build cache warm.
     await tagImage(engine, built.id, uniqueTag);
     tagged = true;
-    report.phase?.("Saving the image (image.tar)");
-    const saved = await saveImage(engine, uniqueTag, files["image.tar"]);
-
-    report.phase?.(`Writing ${path.basename(packagePath)}`);
+    // `docker save` streams straight into the package: the image bytes are written once.
+    report.phase?.(`Saving the image into ${path.basename(packagePath)}`);
     const written = await writePackage(packagePath, {
       name,
       encrypted: key !== undefined,
       imageId: built.id,
       files,
-      digests: { "image.tar": { sha256: saved.sha256, sizeBytes: saved.sizeBytes } },
+      image: await exportImage(engine, uniqueTag),
+      ...(report.transferred ? { onImageBytes: (bytes: number) => report.transferred?.(bytes) } : {}),
+    }).catch((error: unknown) => {
+      // The engine's stream failing is the engine's failure; the file system's (ENOSPC…) speaks for itself.
+      if (
+        error instanceof DockerEngineError ||
+        error instanceof PackageInputChangedError ||
+        (error as NodeJS.ErrnoException).syscall !== undefined
+      ) {
+        throw error;
+      }
+      throw new DockerEngineError(
+        `saving image ${uniqueTag} into ${packagePath}`,
+        undefined,
+        (error as Error).message,
+      );
     });
     if (key && keyPath) {
       try {
@@ -147,10 +163,10 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     succeeded = true;
     return {
       name,
-      package: { path: written.path, sizeBytes: written.sizeBytes, sha256: written.sha256 },
+      package: { path: written.path, sizeBytes: written.sizeBytes },
       key: keyPath,
       encrypted: key !== undefined,
-      image: { id: built.id, tag: uniqueTag, sizeBytes: saved.sizeBytes },
+      image: { id: built.id, tag: uniqueTag, sizeBytes: written.manifest.members["image.tar"].sizeBytes },
       simulationOnly,
       members: written.manifest.members,
     };

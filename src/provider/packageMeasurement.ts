@@ -1,6 +1,6 @@
 // The MRENCLAVE a package gives under given spawn arguments, recomputed the way `verify --package`
-// needs it: the package is extracted (every member checked against its manifest), its image loaded
-// into the engine (streamed from disk) unless the engine holds it already, and run once with
+// needs it: the package is read once (every member checked against its manifest), its image
+// streamed from it into the engine while hashed — or only hashed when the engine holds it — and run once with
 // `msehome-run --dry-run` and exactly the launch arguments the operator's spawn used, with the
 // package's app.tar as input. An image this run loaded is removed again.
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -8,13 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { runAppDryRun } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
-import { ImageLoadError } from "../docker/errors.js";
-import { inspectImage, removeImage } from "../docker/images.js";
-import { loadImage } from "../docker/imageTransfer.js";
+import { inspectImage } from "../docker/images.js";
+import { type CheckedLoad, loadImageChecked } from "../docker/reversibleImageLoad.js";
 import type { EvidenceMode, SpawnArgs } from "../model/evidence.js";
 import { launchArgumentsFromSpawnArgs, type LaunchArguments } from "../model/launchArguments.js";
 import { type MseConfig, readMseToml } from "../model/mseToml.js";
-import { extractPackage } from "../package/packageReader.js";
+import { PackageFile } from "../package/packageFile.js";
 
 export interface PackageMeasurement {
   /** MRENCLAVE, 64 lowercase hex digits. */
@@ -29,11 +28,13 @@ export interface PackageMeasurement {
 
 export interface MeasurePackageOptions {
   engine?: DockerEngine;
-  /** Where the package is extracted while measuring (default: the system's temporary directory). */
+  /** Where app.tar and mse.toml are written while measuring (default: the system's temporary directory). */
   workDir?: string;
   /** How long the dry run may take (default 10 minutes). */
   timeoutMs?: number;
   onPhase?(message: string): void;
+  /** Bytes of image.tar loaded or hashed so far. */
+  onBytes?(total: number): void;
   signal?: AbortSignal;
 }
 
@@ -83,37 +84,47 @@ export async function measurePackage(
   options: MeasurePackageOptions = {},
 ): Promise<PackageMeasurement> {
   const signal = options.signal;
+  const onBytes = options.onBytes?.bind(options);
   const info = await stat(packagePath).catch(() => undefined);
   if (!info) throw new Error(`the package ${packagePath} does not exist`);
   if (!info.isFile()) throw new Error(`the package ${packagePath} is not a file`);
-  const work = await mkdtemp(path.join(options.workDir ?? tmpdir(), "msehome-verify-package-"));
-  let engine: DockerEngine | undefined;
-  let loaded: { ids: string[]; tags: string[] } | undefined;
+  options.onPhase?.(`Reading ${path.basename(packagePath)}`);
+  const opened = await PackageFile.open(packagePath);
+  let work: string | undefined;
+  let load: CheckedLoad | undefined;
   try {
-    options.onPhase?.(`Extracting ${path.basename(packagePath)}`);
-    const extracted = await extractPackage(path.resolve(packagePath), path.join(work, "package"));
-    const config = await readMseToml(extracted.files["mse.toml"]);
+    work = await mkdtemp(path.join(options.workDir ?? tmpdir(), "msehome-verify-package-"));
+    const appTar = path.join(work, "app.tar");
+    const configFile = path.join(work, "mse.toml");
+    await opened.writeMember("app.tar", appTar);
+    await opened.writeMember("mse.toml", configFile);
+    await opened.checkMember("tests.tar");
+    const config = await readMseToml(configFile);
     signal?.throwIfAborted();
 
-    engine = options.engine ?? (await connectDocker());
-    const imageId = extracted.manifest.imageId;
-    if (!(await inspectImage(engine, imageId))) {
+    const engine = options.engine ?? (await connectDocker());
+    const imageId = opened.manifest.imageId;
+    if (await inspectImage(engine, imageId)) {
+      // The engine holds the image: the member is only hashed, in the same single read of the package.
+      options.onPhase?.("Checking the package's image.tar");
+      await opened.checkMember("image.tar", onBytes);
+    } else {
       options.onPhase?.(`Loading the package's image ${imageId.slice(7, 19)}`);
-      loaded = await loadImage(engine, extracted.files["image.tar"], signal ? { signal } : {});
-      if (!loaded.ids.includes(imageId)) {
-        throw new ImageLoadError(
-          `the package's image.tar holds ${loaded.ids.join(", ")}, not the image ${imageId} its manifest names`,
-        );
-      }
+      const image = opened.openImage(onBytes);
+      load = await loadImageChecked(engine, image.stream, {
+        imageId,
+        checkBytes: async () => opened.checkDigest("image.tar", await image.digest()),
+        ...(signal ? { signal } : {}),
+      });
     }
-    await rm(extracted.files["image.tar"], { force: true });
+    await opened.close();
     signal?.throwIfAborted();
 
     options.onPhase?.("Computing MRENCLAVE with msehome-run --dry-run");
     const run = await runAppDryRun(engine, {
       image: imageId,
       launch: launchArgumentsOf(spawnArgs, mode, config),
-      appTar: extracted.files["app.tar"],
+      appTar,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     if (run.exitCode !== 0) {
@@ -124,17 +135,13 @@ export async function measurePackage(
     return {
       mrEnclave: parseDryRunMeasurement(run.stdout),
       imageId,
-      loadedImage: loaded !== undefined,
+      loadedImage: load !== undefined,
       application: config.application,
     };
   } finally {
-    if (engine && loaded) {
-      const active = engine;
-      // Untagging the last tag deletes the image; removing the ids catches an untagged load.
-      for (const reference of [...loaded.tags, ...loaded.ids]) {
-        await removeImage(active, reference, { ignoreMissing: true }).catch(() => undefined);
-      }
-    }
-    await rm(work, { recursive: true, force: true });
+    // An image this measurement loaded goes again.
+    await load?.undo();
+    await opened.close();
+    if (work) await rm(work, { recursive: true, force: true });
   }
 }

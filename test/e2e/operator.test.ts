@@ -192,6 +192,7 @@ describeDocker("SGX operator commands (simulation)", () => {
     await new Promise<void>((resolve) => intelPccs.listen(0, "127.0.0.1", resolve));
     const hardwareName = uniqueName("op-sgx");
     const output = path.join(work, "sgx-refused");
+    const phases: string[] = [];
     try {
       const error = await spawnApp({
         name: hardwareName,
@@ -203,8 +204,11 @@ describeDocker("SGX operator commands (simulation)", () => {
         pccsUrl: `http://127.0.0.1:${(intelPccs.address() as AddressInfo).port}`,
         hostRoot: host.root,
         engine,
+        onPhase: (phase) => phases.push(phase),
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OperatorInputError);
+      // Told by the image's configuration inside image.tar: refused before anything was loaded or written.
+      expect(phases).toEqual(["Checking the inputs"]);
       expect((error as Error).message).toBe(
         `the package's image is built on the simulation-only base image (${SIMULATION_BASE_IMAGE}), which has no Gramine and cannot run on SGX hardware; the code provider must package the app on the SGX base image (msehome package without --simulation, after scripts/build-base-image.sh --sgx), or spawn it on a simulated platform with --simulation`,
       );

@@ -9,17 +9,7 @@ import {
   type ProjectFlags,
   projectInputsOf,
 } from "../projectFlags.js";
-
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+import { createTransferProgress, formatBytes } from "../transferProgress.js";
 
 interface PackageFlags extends ProjectFlags {
   output: string;
@@ -42,17 +32,19 @@ export function registerPackage(program: Command): void {
   addImageBuildOptions(command).action(async (flags: PackageFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
     const { packageApp } = await import("../../provider/package.js");
-    const done = await withBuildProgress(ctx.verbose, (progress) =>
-      packageApp({
+    const done = await withBuildProgress(ctx.verbose, (progress) => {
+      const transfer = createTransferProgress(progress.spinner);
+      return packageApp({
         ...projectInputsOf(flags),
         output: flags.output,
         encrypt: flags.encrypt === true,
         reporter: {
-          phase: progress.phase,
+          phase: transfer.phase,
+          transferred: transfer.bytes,
           ...(progress.buildLog ? { buildLog: progress.buildLog } : {}),
         },
-      }),
-    );
+      });
+    });
     if (done.simulationOnly) {
       warn(
         `${path.basename(done.package.path)} is built on the simulation-only base image: it runs only on a simulated SGX platform (spawn --simulation), and spawn on SGX hardware refuses it`,

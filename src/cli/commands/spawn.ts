@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { APP_NAME_EXPECTATION } from "../../model/appName.js";
 import type { SpawnRequest } from "../../operator/spawn.js";
 import { withAppProgress } from "../appProgress.js";
+import { createTransferProgress } from "../transferProgress.js";
 import { UsageError } from "../errors.js";
 import { handleInterrupts } from "../interrupt.js";
 import { contextOf, printResult, warn } from "../output.js";
@@ -84,6 +85,7 @@ export function registerSpawn(program: Command): void {
         simulation = await simulatedPlatformProbe(flags.platform);
       }
       const done = await withAppProgress(name, async (progress) => {
+        const transfer = createTransferProgress(progress.spinner);
         // Ctrl-C undoes the spawn; a second one leaves at once.
         const interruption = handleInterrupts({
           notice: (message) => progress.spinner.update(message),
@@ -103,7 +105,11 @@ export function registerSpawn(program: Command): void {
             timeoutMs: flags.timeout * 60_000,
             ...(simulation ? { simulation } : {}),
             signal: interruption.signal,
-            onPhase: progress.phase,
+            onPhase: (message) => {
+              transfer.started(message);
+              progress.phase(message);
+            },
+            onBytes: transfer.bytes,
             onProbe: progress.probe,
           });
         } finally {

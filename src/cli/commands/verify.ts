@@ -5,6 +5,7 @@ import { Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { contextOf, printResult, progress, warn } from "../output.js";
 import { createSpinner, type Spinner } from "../spinner.js";
+import { createTransferProgress } from "../transferProgress.js";
 import {
   addVerificationFlags,
   parseMeasurement,
@@ -114,6 +115,7 @@ export function registerVerify(program: Command): void {
 }
 
 function commonRequest(options: VerifyOptions, spinner: Spinner) {
+  const transfer = createTransferProgress(spinner);
   return {
     outputDir: options.output,
     mrEnclave: options.mrenclave,
@@ -121,7 +123,8 @@ function commonRequest(options: VerifyOptions, spinner: Spinner) {
     at: options.at,
     ...policyOf(options),
     simulation: options.simulation === true,
-    onPhase: (message: string) => spinner.update(message),
+    onPhase: transfer.phase,
+    onBytes: transfer.bytes,
   };
 }
 
