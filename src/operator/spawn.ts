@@ -5,10 +5,12 @@
 // evidence. A failure at any step removes what this spawn created: container, volumes, image tag,
 // files.
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { explainNoSpace, removeStaleTemporaries, temporaryPathFor } from "../crypto/atomicOutput.js";
 import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
@@ -164,6 +166,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   checkSpawnValues({ ...request, days, timeoutMs, simulation });
   const paths = workspacePaths(request.outputDir);
   await checkPackageFile(request.packagePath);
+  // What a killed spawn left in DIR (the extracted package) goes; its files spawn refuses below.
+  if (existsSync(paths.directory)) await removeStaleTemporaries(paths.directory);
   await checkWorkspace(paths, request.signerKeyPath);
   const signerKeyPath = request.signerKeyPath === undefined ? undefined : path.resolve(request.signerKeyPath);
   if (signerKeyPath) await readSignerKey(signerKeyPath);
@@ -179,7 +183,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     // 2. The package, extracted beside its final place and checked against its manifest.
     request.onPhase?.(`Extracting ${path.basename(request.packagePath)}`);
     await workspace.createDirectory();
-    const staging = path.join(paths.directory, `.spawn-${randomUUID()}`);
+    const staging = temporaryPathFor(path.join(paths.directory, path.basename(request.packagePath)));
     workspace.wrote(staging);
     const extracted = await extractPackage(request.packagePath, staging);
     const config = await readMseToml(extracted.files["mse.toml"]);
@@ -285,6 +289,6 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     await rollback.undo();
     // An interruption surfaces as whatever the step was doing; say what happened instead.
     if (signal?.aborted) throw signal.reason;
-    throw error;
+    throw explainNoSpace(error, paths.directory);
   }
 }
