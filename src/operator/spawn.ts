@@ -11,7 +11,7 @@ import path from "node:path";
 import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { explainNoSpace, removeStaleTemporaries, temporaryPathFor } from "../crypto/atomicOutput.js";
-import { ImageLoadError } from "../docker/errors.js";
+import { ContainerNameTakenError, ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { AppMode } from "../docker/appLabels.js";
@@ -97,6 +97,12 @@ class SpawnRollback {
     private readonly engine: DockerEngine,
     readonly workspace: WorkspaceRollback,
   ) {}
+
+  /** Leaves the image and the app's tag in place (they serve an app of the same name). */
+  keepImage(): void {
+    this.tag = undefined;
+    this.loadedImage = undefined;
+  }
 
   async undo(): Promise<void> {
     const attempt = async (step: () => Promise<unknown>): Promise<void> => {
@@ -286,6 +292,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       fmspc,
     };
   } catch (error) {
+    // Another spawn took the name since it was checked: the name's image tag is that app's now.
+    if (error instanceof ContainerNameTakenError) rollback.keepImage();
     await rollback.undo();
     // An interruption surfaces as whatever the step was doing; say what happened instead.
     if (signal?.aborted) throw signal.reason;

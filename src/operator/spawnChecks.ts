@@ -142,10 +142,20 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
   return pccs;
 }
 
-/** Refuses a name any container on the engine already has (apps or not). */
+/**
+ * Refuses a name any container on the engine already has (apps or not). An msehome app of that
+ * name (a spawn that failed to finish, or was killed, leaves one) is named with the command that
+ * removes it.
+ */
 export async function checkNameFree(engine: DockerEngine, name: string): Promise<void> {
   const existing = await findContainer(engine, name);
-  if (existing && existing.name === name) throw new ContainerNameTakenError(name);
+  if (!existing || existing.name !== name) return;
+  if (existing.labels.msehome === "1") {
+    throw new OperatorInputError(
+      `an msehome app named "${name}" already exists (its container is ${existing.status}); remove it with "msehome stop ${name} --remove", or choose another name`,
+    );
+  }
+  throw new ContainerNameTakenError(name);
 }
 
 /** Binds and releases the port: anything listening there (Docker's proxy included) makes it fail. */
