@@ -108,6 +108,7 @@ describe("a full file system", () => {
     const wrapped = new Error("cannot write the package", { cause: full });
     expect(isNoSpace(wrapped)).toBe(true);
     expect(isNoSpace(Object.assign(new Error("quota"), { code: "EDQUOT" }))).toBe(true);
+    expect(isNoSpace(new Error("saving image x failed: ENOSPC: no space left on device, write"))).toBe(true);
     expect(isNoSpace(new Error("EACCES"))).toBe(false);
     const explained = explainNoSpace(wrapped, "/mnt/out", "result.bin") as Error;
     expect(explained).toBeInstanceOf(NoSpaceError);

@@ -63,8 +63,10 @@ export class NoSpaceError extends Error {
 export function isNoSpace(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 8; depth++) {
-    const code = (current as { code?: unknown }).code;
+    const { code, message } = current as { code?: unknown; message?: unknown };
     if (code === "ENOSPC" || code === "EDQUOT") return true;
+    // Some layers keep only the system error's text (e.g. in a stream's message).
+    if (typeof message === "string" && /\b(ENOSPC|EDQUOT)\b/.test(message)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

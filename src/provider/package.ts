@@ -23,6 +23,7 @@ import {
 import { writePackage } from "../package/packageWriter.js";
 import { tarDirectory } from "../package/tarWriter.js";
 import { buildAppImage, type ImageBuildReporter } from "./appImage.js";
+import { packageRunTag, removeStalePackageTags } from "./packageImageTag.js";
 import {
   checkProjectInputs,
   imageBuildArgs,
@@ -94,7 +95,7 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     throw explainNoSpace(error, output);
   });
   const repository = imageRepositoryFor(name);
-  const uniqueTag = `${repository}:${ns}`;
+  const uniqueTag = packageRunTag(repository, ns);
   let tagged = false;
   let succeeded = false;
   try {
@@ -106,6 +107,7 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     };
 
     const key = options.encrypt ? generateSecretBoxKey() : undefined;
+    await removeStalePackageTags(engine, repository);
     report.phase?.(key ? "Packing and encrypting the code (app.tar)" : "Packing the code (app.tar)");
     if (key) {
       const encrypted = await mkdtemp(path.join(work, "encrypted-"));
