@@ -11,7 +11,13 @@ import path from "node:path";
 import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { explainNoSpace, removeStaleTemporaries, temporaryPathFor } from "../crypto/atomicOutput.js";
-import { ContainerNameTakenError, ImageLoadError } from "../docker/errors.js";
+import {
+  ContainerNameTakenError,
+  DockerEngineError,
+  DockerNotFoundError,
+  DockerUnavailableError,
+  ImageLoadError,
+} from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImage } from "../docker/imageTransfer.js";
 import type { AppMode } from "../docker/appLabels.js";
@@ -84,6 +90,26 @@ export interface SpawnResult {
   fmspc: string;
 }
 
+/**
+ * How long a failed spawn waits for an engine that went away to come back, so it can remove what it
+ * created there (a restarted engine takes seconds; a longer wait would only delay the error).
+ */
+export const ENGINE_RETURN_TIMEOUT_MS = 30_000;
+
+/** Pings until the engine answers; false when it did not within `timeoutMs`. */
+async function engineAnswers(engine: DockerEngine, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await engine.ping(Math.max(1, Math.min(5_000, deadline - Date.now())));
+      return true;
+    } catch {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 /** Undoes a half-done spawn, newest first; errors while undoing never hide the original failure. */
 class SpawnRollback {
   /** The app container, removed with its volumes. */
@@ -104,24 +130,56 @@ class SpawnRollback {
     this.loadedImage = undefined;
   }
 
-  async undo(): Promise<void> {
-    const attempt = async (step: () => Promise<unknown>): Promise<void> => {
-      await step().catch(() => undefined);
+  /**
+   * Undoes everything. A step the engine could not do (it went away, or refused while stopping) is
+   * retried once it answers again, within ENGINE_RETURN_TIMEOUT_MS; a refusal on the merits (an
+   * image still in use) is final. Returns the commands that remove what stayed on the engine.
+   */
+  async undo(): Promise<string[]> {
+    const deadline = Date.now() + ENGINE_RETURN_TIMEOUT_MS;
+    const left: string[] = [];
+    const attempt = async (fix: string, step: () => Promise<unknown>): Promise<void> => {
+      for (;;) {
+        try {
+          await step();
+          return;
+        } catch (error) {
+          if (!isEngineTrouble(error)) return;
+          // A stopping engine still answers pings for a moment: pause before asking again.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const remaining = deadline - Date.now();
+          if (remaining <= 0 || !(await engineAnswers(this.engine, remaining))) {
+            left.push(fix);
+            return;
+          }
+        }
+      }
     };
     if (this.container) {
       const app = this.container;
-      await attempt(() => removeAppContainer(this.engine, app));
+      await attempt(`msehome stop ${app.name} --remove`, () => removeAppContainer(this.engine, app));
     }
     if (this.tag) {
       const tag = this.tag;
-      await attempt(() => releaseAppImage(this.engine, tag));
+      await attempt(`docker image rm ${tag}`, () => releaseAppImage(this.engine, tag));
     }
     if (this.loadedImage) {
       const id = this.loadedImage;
-      await attempt(() => removeImage(this.engine, id, { ignoreMissing: true }));
+      await attempt(`docker image rm ${id}`, () => removeImage(this.engine, id, { ignoreMissing: true }));
     }
     await this.workspace.undo();
+    return left;
   }
+}
+
+/** The engine could not act (unreachable, or failing on its side), as opposed to refusing. */
+function isEngineTrouble(error: unknown): boolean {
+  if (error instanceof DockerUnavailableError) return true;
+  return (
+    error instanceof DockerEngineError &&
+    !(error instanceof DockerNotFoundError) &&
+    (error.statusCode === undefined || error.statusCode >= 500)
+  );
 }
 
 /**
@@ -157,6 +215,17 @@ async function ensureImage(
   for (const packageTag of loaded.tags) {
     if (packageTag !== tag)
       await removeImage(engine, packageTag, { ignoreMissing: true }).catch(() => undefined);
+  }
+}
+
+/** A spawn failed and the engine did not come back in time to remove what it created there. */
+export class SpawnLeftoversError extends Error {
+  constructor(left: string[], cause: unknown) {
+    super(
+      `${cause instanceof Error ? cause.message.replace(/[.]$/, "") : String(cause)}; the Docker engine did not come back within ${ENGINE_RETURN_TIMEOUT_MS / 1000} s to remove what this spawn created there: once it answers, run ${left.map((fix) => `"${fix}"`).join(" and ")}`,
+      { cause },
+    );
+    this.name = "SpawnLeftoversError";
   }
 }
 
@@ -294,9 +363,10 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   } catch (error) {
     // Another spawn took the name since it was checked: the name's image tag is that app's now.
     if (error instanceof ContainerNameTakenError) rollback.keepImage();
-    await rollback.undo();
+    const left = await rollback.undo();
     // An interruption surfaces as whatever the step was doing; say what happened instead.
-    if (signal?.aborted) throw signal.reason;
-    throw explainNoSpace(error, paths.directory);
+    const failure = signal?.aborted ? (signal.reason as unknown) : explainNoSpace(error, paths.directory);
+    if (left.length === 0) throw failure;
+    throw new SpawnLeftoversError(left, failure);
   }
 }

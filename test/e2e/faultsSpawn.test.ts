@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { findContainer } from "../../src/docker/container.js";
 import { VOLUME_APP_LABEL } from "../../src/docker/appFilesystem.js";
 import { inspectImage, removeImage } from "../../src/docker/images.js";
-import { listVolumesByLabel } from "../../src/docker/volumes.js";
+import { createVolume, listVolumesByLabel, removeVolume } from "../../src/docker/volumes.js";
 import { appImageTag } from "../../src/operator/appImage.js";
 import { imageRepositoryFor } from "../../src/provider/package.js";
 import { scaffold } from "../../src/provider/scaffold.js";
@@ -246,6 +246,22 @@ describeDocker("package and spawn under faults", () => {
     await removeApp(name);
   }, 300_000);
 
+  it("spawn killed before its container existed left volumes: the next spawn of the name names them and the fix", async () => {
+    const name = uniqueName("faults-volumes");
+    apps.push(name);
+    // What such a spawn leaves: an inputs volume labelled with the app's name, and no container.
+    const volume = `${name}-inputs-0123abcd`;
+    await createVolume(engine, volume, { msehome: "1", [VOLUME_APP_LABEL]: name });
+    const output = path.join(work, "after-volumes");
+    expect(errorOf(await runCli(spawnArgs(name, output, await freePort())), 2)).toBe(
+      `error: volumes of an unfinished spawn of "${name}" remain (${volume}); remove them with "docker volume rm ${volume}", or choose another name.`,
+    );
+    expect(existsSync(output)).toBe(false);
+    await removeVolume(engine, volume);
+    ok(await runCli(spawnArgs(name, output, await freePort())));
+    await removeApp(name);
+  }, 300_000);
+
   it("two spawns racing for one name: exactly one succeeds, the other leaves nothing and spares the winner", async () => {
     const name = uniqueName("faults-race");
     apps.push(name);
@@ -256,7 +272,11 @@ describeDocker("package and spawn under faults", () => {
     const winners = runs.filter((run) => run.code === 0);
     expect(winners, runs.map((run) => run.stderr).join("\n")).toHaveLength(1);
     const loser = runs.findIndex((run) => run.code !== 0);
-    expect(errorOf(runs[loser]!)).toMatch(new RegExp(`"${name}" already exists`));
+    // The loser finds the name taken when it checks, or when it creates its container.
+    expect([1, 2]).toContain(runs[loser]!.code);
+    expect(errorOf(runs[loser]!, runs[loser]!.code)).toMatch(
+      new RegExp(`"${name}" already exists|volumes of an unfinished spawn of "${name}" remain`),
+    );
     expect(existsSync(outputs[loser]!)).toBe(false);
     // The winner's app, volumes and image tag are whole: it still serves.
     expect(await inspectImage(engine, appImageTag(name))).toBeDefined();
