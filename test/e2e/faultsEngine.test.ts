@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { VOLUME_APP_LABEL } from "../../src/docker/appFilesystem.js";
 import { findContainer } from "../../src/docker/container.js";
 import type { DockerEngine } from "../../src/docker/engine.js";
-import { inspectImage } from "../../src/docker/images.js";
+import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { loadImage, saveImage } from "../../src/docker/imageTransfer.js";
 import { listVolumesByLabel } from "../../src/docker/volumes.js";
 import { appImageTag } from "../../src/operator/appImage.js";
@@ -67,17 +67,20 @@ async function until(
 
 /**
  * The one error sentence of a failed run (exit 1), never a stack trace: it names the engine that
- * went away, or the engine operation that a stopping engine refused (e.g. "creating volume X
- * failed: … database not open").
+ * went away, the engine operation that a stopping engine refused (e.g. "creating volume X failed:
+ * … database not open"), or the app the stopping engine killed.
  */
 function engineErrorOf(run: CliRun, host: string): string {
   expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(1);
   const errors = run.stderr.split("\n").filter((line) => line.startsWith("error:"));
   expect(errors, run.stderr).toHaveLength(1);
   expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(errors[0]!.includes(`Docker engine at ${host}`) || / failed: /.test(errors[0]!), errors[0]).toBe(
-    true,
-  );
+  expect(
+    errors[0]!.includes(`Docker engine at ${host}`) ||
+      / failed: /.test(errors[0]!) ||
+      / stopped with exit code \d+ while waiting for its configuration server/.test(errors[0]!),
+    errors[0],
+  ).toBe(true);
   return errors[0]!;
 }
 
@@ -91,6 +94,8 @@ describeDocker("the Docker engine stops under a command", () => {
   let platformDir = "";
   let pccs: PccsServer;
   let packagePath = "";
+  let baseImage = "";
+  let baseTar = "";
 
   function spawnArgs(name: string, output: string, port: number, pkg = packagePath): string[] {
     return [
@@ -138,10 +143,10 @@ describeDocker("the Docker engine stops under a command", () => {
     engine = dockerd.engine();
     env = { DOCKER_HOST: dockerd.host };
     // The base image, carried over from the suite's engine as a package carries an image.
-    const baseTar = path.join(work, "base.tar");
+    baseImage = base;
+    baseTar = path.join(work, "base.tar");
     await saveImage(testEngine(), base, baseTar);
     await loadImage(engine, baseTar);
-    await rm(baseTar);
     platformDir = path.join(work, "platform");
     await initPlatform(platformDir);
     pccs = await startPccsServer({ host: "127.0.0.1", port: 0, platformDir, tls: true });
@@ -170,10 +175,15 @@ describeDocker("the Docker engine stops under a command", () => {
     const result = JSON.parse(
       (await runCli(["--json", "package", "--project", project, "--output", output, "--simulation"], { env }))
         .stdout,
-    ) as { package: { path: string } };
+    ) as { package: { path: string }; image: { id: string } };
     packagePath = result.package.path;
     expect(await readdir(output)).toEqual([path.basename(packagePath)]);
     expect(await packageTags()).toEqual([]);
+    // As on the operator's machine: the engine holds neither the app's image nor its base, so
+    // spawn's load streams all of it (long enough to stop the engine in the middle).
+    await removeImage(engine, `${imageRepositoryFor(appName)}:latest`);
+    await removeImage(engine, baseImage);
+    expect(await inspectImage(engine, result.image.id)).toBeUndefined();
   }, 600_000);
 
   it("during spawn's image load: one sentence, nothing left once the engine is back, a re-run succeeds", async () => {
@@ -194,6 +204,7 @@ describeDocker("the Docker engine stops under a command", () => {
   }, 600_000);
 
   it("while spawn waits for the configuration server: one sentence, nothing left once the engine is back, a re-run succeeds", async () => {
+    if (!(await inspectImage(engine, baseImage))) await loadImage(engine, baseTar);
     // An app whose configuration server never comes up, so the engine stops while spawn waits.
     const silentName = uniqueName("engine-silent");
     const silent = (await scaffold(silentName, { parentDir: work })).directory;
