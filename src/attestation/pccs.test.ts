@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { collateralRequestForQuote, PccsClient } from "./pccs.js";
+import { collateralRequestForQuote, MAX_PCCS_BODY_BYTES, PccsClient } from "./pccs.js";
 import { toPem } from "./pem.js";
 import { verifyQuote } from "./verify.js";
 import { VECTOR_AT, vectorEvidence } from "./testing/msehomeEvidence.js";
@@ -88,7 +88,71 @@ describe("PccsClient", () => {
   it("times out, naming the URL", async () => {
     const port = await serve(() => undefined);
     const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 150 });
-    await expect(client.rootCaCrl()).rejects.toThrow(`rootcacrl failed: no answer within 150 ms`);
+    await expect(client.rootCaCrl()).rejects.toThrow(
+      `rootcacrl failed: no complete answer within 150 ms (the PCCS timeout)`,
+    );
+  });
+
+  it("times out on a body that stops half-way, the headers having come", async () => {
+    const port = await serve((req, res) => {
+      res.writeHead(200, { "Content-Type": "application/x-pem-file", "Content-Length": "4096" });
+      res.write("-----BEGIN X509 CRL-----\n");
+    });
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+    const started = Date.now();
+    await expect(client.rootCaCrl()).rejects.toThrow(
+      `http://127.0.0.1:${port}/sgx/certification/v4/rootcacrl failed: no complete answer within 200 ms`,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("stops reading an answer larger than any collateral", async () => {
+    const port = await serve((req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", more);
+      };
+      more();
+    });
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    await expect(client.qeIdentity()).rejects.toThrow(
+      `qe/identity failed: the answer is larger than ${MAX_PCCS_BODY_BYTES} bytes, more than any collateral`,
+    );
+  });
+
+  it("names a server error, garbage and a web page served instead of collateral", async () => {
+    const port = await serve((req, res) => {
+      if (req.url?.includes("pckcrl")) {
+        res.writeHead(500, "Internal Server Error", { "Content-Type": "text/plain" });
+        res.end("database locked");
+      } else if (req.url?.includes("rootcacrl")) {
+        res.writeHead(200, { "Content-Type": "application/octet-stream" });
+        res.end(Buffer.from([0x30, 0x82, 0xff, 0xff, 0x01]));
+      } else {
+        res.setHeader("TCB-Info-Issuer-Chain", encodeURIComponent(collateral.tcb_info_issuer_chain));
+        res.setHeader("Content-Type", "text/html; charset=utf-8");
+        res.end(collateral.tcb_info);
+      }
+    });
+    const client = new PccsClient({ baseUrl: `http://127.0.0.1:${port}` });
+    const base = `http://127.0.0.1:${port}/sgx/certification/v4`;
+    await expect(client.pckCrl("platform")).rejects.toThrow(
+      `PCCS request ${base}/pckcrl?ca=platform failed: HTTP 500 Internal Server Error (database locked)`,
+    );
+    await expect(client.rootCaCrl()).rejects.toThrow(
+      `PCCS request ${base}/rootcacrl failed: the body (served as application/octet-stream) is not a CRL (PEM, hex or DER)`,
+    );
+    // Even a valid document is refused when it comes as a web page.
+    await expect(client.tcbInfo("30606A000000")).rejects.toThrow(
+      `PCCS request ${base}/tcb?fmspc=30606A000000 failed: the body is served as text/html, not as a signed tcbInfo JSON document`,
+    );
+  });
+
+  it("refuses a timeout that is not a positive number of milliseconds", () => {
+    expect(() => new PccsClient({ baseUrl: "https://h", timeoutMs: 0 })).toThrow(/PCCS timeout/);
+    expect(() => new PccsClient({ baseUrl: "https://h", timeoutMs: Number.NaN })).toThrow(/PCCS timeout/);
   });
 
   it("reports a refused connection", async () => {

@@ -1,12 +1,14 @@
 // Client of Intel's PCCS (Provisioning Certificate Caching Service) API, v4 by default and v3:
 // fetches the collateral of one platform (PCK CRL, TCB info, QE identity, root CA CRL) with the
-// issuer chains PCCS returns in URL-encoded PEM headers. Every failure names the URL and why.
+// issuer chains PCCS returns in URL-encoded PEM headers. Every failure names the URL and why; every
+// request is bounded in time (connection, headers and body together) and in size.
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Collateral } from "./collateral.js";
 import { AttestationFormatError } from "./errors.js";
 import { parseCertificate } from "./certificate.js";
-import { crlDerFromText, certificatesFromPem } from "./pem.js";
+import { parseCrl } from "./crl.js";
+import { certificatesFromPem } from "./pem.js";
 import { certificationChainPems, parseQuote, type Quote } from "./quote.js";
 import { toHex } from "./bytes.js";
 import { parseSignedJson } from "./signedJson.js";
@@ -20,7 +22,7 @@ export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promis
 export interface PccsClientOptions {
   /** PCCS address, e.g. `https://localhost:8081` or `https://localhost:8081/sgx/certification/v4/`. */
   baseUrl: string;
-  /** Per-request timeout (default 10 s). */
+  /** Per-request timeout, from connecting to the last body byte (default 10 s). */
   timeoutMs?: number;
   /** API version; by default the one in `baseUrl`, else 4. */
   apiVersion?: PccsApiVersion;
@@ -67,6 +69,18 @@ export class PccsError extends Error {
 
 const API_PATH = /\/sgx\/certification\/v(\d+)\/?$/;
 
+export const DEFAULT_PCCS_TIMEOUT_MS = 10_000;
+
+/** Collateral is kilobytes (a PCK CRL of a large fleet, a few MB): anything bigger is not collateral. */
+export const MAX_PCCS_BODY_BYTES = 16 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {
+  constructor() {
+    super(`the answer is larger than ${MAX_PCCS_BODY_BYTES} bytes, more than any collateral`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
 /** A fetch over node:http(s), so that TLS verification can be relaxed for a local PCCS. */
 export function nodeFetch(options: { insecureTls?: boolean } = {}): FetchLike {
   return (url, init) =>
@@ -84,7 +98,15 @@ export function nodeFetch(options: { insecureTls?: boolean } = {}): FetchLike {
         },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_PCCS_BODY_BYTES) {
+              req.destroy(new BodyTooLargeError());
+              return;
+            }
+            chunks.push(c);
+          });
           res.on("error", reject);
           res.on("end", () => {
             const headers = new Headers();
@@ -99,6 +121,10 @@ export function nodeFetch(options: { insecureTls?: boolean } = {}): FetchLike {
         },
       );
       req.on("error", reject);
+      // An abort (the timeout) once the headers came cuts the body short: that is a failure too.
+      req.on("close", () => {
+        if (init?.signal?.aborted) reject(init.signal.reason);
+      });
       req.end();
     });
 }
@@ -110,7 +136,9 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     message?: string;
     cause?: { code?: string; message?: string };
   };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer within ${timeoutMs} ms`;
+  if (e.name === "TimeoutError" || e.name === "AbortError")
+    return `no complete answer within ${timeoutMs} ms (the PCCS timeout)`;
+  if (e.name === "BodyTooLargeError") return e.message!;
   const code = e.code ?? e.cause?.code;
   const text = e.cause?.message ?? e.message ?? String(error);
   if (
@@ -121,6 +149,17 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     return `${text} (the PCCS certificate is not trusted; a local PCCS with a self-signed certificate needs the insecure TLS option)`;
   }
   return code && !text.includes(code) ? `${code}: ${text}` : text;
+}
+
+/** The response's media type, lower case without parameters ("" when none is given). */
+function mediaTypeOf(response: Response): string {
+  return (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** " (served as <type>)", to tell a wrong answer from a damaged one. */
+function servedAs(response: Response): string {
+  const type = mediaTypeOf(response);
+  return type ? ` (served as ${type.slice(0, 80)})` : "";
 }
 
 export class PccsClient {
@@ -147,7 +186,10 @@ export class PccsClient {
     }
     this.apiVersion = options.apiVersion ?? (versionInUrl as PccsApiVersion | undefined) ?? 4;
     this.baseUrl = `${url.origin}${match ? path.replace(API_PATH, "") : path}`;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PCCS_TIMEOUT_MS;
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new AttestationFormatError(`the PCCS timeout must be a positive number of milliseconds`);
+    }
     this.fetch = options.fetch ?? nodeFetch({ insecureTls: options.insecureTls === true });
   }
 
@@ -190,23 +232,32 @@ export class PccsClient {
   }
 
   /** A CRL body as PCCS serves it (PEM, hex of DER, or raw DER), kept as PEM or hex text. */
-  private crlText(url: string, body: Uint8Array): string {
+  private crlText(url: string, response: Response, body: Uint8Array): string {
     const text =
       body[0] === 0x30 ? Buffer.from(body).toString("hex") : Buffer.from(body).toString("utf8").trim();
     try {
-      crlDerFromText(text, "CRL");
+      parseCrl(text, "CRL");
     } catch (cause) {
-      throw new PccsError(url, "the body is not a CRL (PEM, hex or DER)", { cause });
+      throw new PccsError(url, `the body${servedAs(response)} is not a CRL (PEM, hex or DER)`, { cause });
     }
     return text;
   }
 
-  private signedBody(url: string, body: Uint8Array, key: "tcbInfo" | "enclaveIdentity"): string {
+  private signedBody(
+    url: string,
+    response: Response,
+    body: Uint8Array,
+    key: "tcbInfo" | "enclaveIdentity",
+  ): string {
+    // A web page (a proxy's or captive portal's answer) is never collateral, whatever it holds.
+    if (mediaTypeOf(response) === "text/html") {
+      throw new PccsError(url, `the body is served as text/html, not as a signed ${key} JSON document`);
+    }
     const text = Buffer.from(body).toString("utf8");
     try {
       parseSignedJson(text, key, "body");
     } catch (cause) {
-      throw new PccsError(url, `the body is not a signed ${key} document`, { cause });
+      throw new PccsError(url, `the body${servedAs(response)} is not a signed ${key} document`, { cause });
     }
     return text;
   }
@@ -214,7 +265,7 @@ export class PccsClient {
   async pckCrl(ca: PckCa): Promise<{ crl: string; issuerChain: string }> {
     const { url, response, body } = await this.get(`pckcrl?ca=${ca}`);
     return {
-      crl: this.crlText(url, body),
+      crl: this.crlText(url, response, body),
       issuerChain: this.chainHeader(url, response, ["SGX-PCK-CRL-Issuer-Chain"]),
     };
   }
@@ -224,7 +275,7 @@ export class PccsClient {
       throw new AttestationFormatError(`FMSPC "${fmspc}" must be 6 bytes of hex`);
     const { url, response, body } = await this.get(`tcb?fmspc=${fmspc.toUpperCase()}`);
     return {
-      tcbInfo: this.signedBody(url, body, "tcbInfo"),
+      tcbInfo: this.signedBody(url, response, body, "tcbInfo"),
       issuerChain: this.chainHeader(url, response, ["TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain"]),
     };
   }
@@ -232,15 +283,15 @@ export class PccsClient {
   async qeIdentity(): Promise<{ qeIdentity: string; issuerChain: string }> {
     const { url, response, body } = await this.get("qe/identity");
     return {
-      qeIdentity: this.signedBody(url, body, "enclaveIdentity"),
+      qeIdentity: this.signedBody(url, response, body, "enclaveIdentity"),
       issuerChain: this.chainHeader(url, response, ["SGX-Enclave-Identity-Issuer-Chain"]),
     };
   }
 
   async rootCaCrl(): Promise<string> {
-    const { url, body } = await this.get("rootcacrl");
+    const { url, response, body } = await this.get("rootcacrl");
     // Some PCCS versions serve the DER as hex text, others the DER itself.
-    return this.crlText(url, body);
+    return this.crlText(url, response, body);
   }
 
   /** Everything a quote from this platform needs, fetched in parallel. */

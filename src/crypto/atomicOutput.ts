@@ -1,8 +1,9 @@
 // Output files that appear whole or not at all: write a hidden temporary file beside the
-// destination, flush it to disk, and only then rename it over the destination.
+// destination, flush it to disk, and only then rename it over the destination. A temporary name
+// carries the writer's process id, so that the next command can remove what a killed one left.
 import { randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
 import { finished } from "node:stream/promises";
@@ -13,7 +14,68 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** A hidden sibling of the destination (same directory, so the rename is atomic). */
 export function temporaryPathFor(destination: string): string {
   const { dir, base } = path.parse(path.resolve(destination));
-  return path.join(dir, `.${base}.${randomBytes(6).toString("hex")}.partial`);
+  return path.join(dir, `.${base}.${process.pid}-${randomBytes(6).toString("hex")}.partial`);
+}
+
+/** `.<name>.<pid>-<12 hex>.partial`, as temporaryPathFor names them. */
+const TEMPORARY_NAME = /^\..+\.([1-9][0-9]{0,9})-[0-9a-f]{12}\.partial$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporary files (and working directories) a killed process left in `directory`:
+ * those whose writer is no longer running on this machine. Another writer's live temporaries stay.
+ * Returns the names removed; a directory that cannot be read is left alone.
+ */
+export async function removeStaleTemporaries(directory: string): Promise<string[]> {
+  const entries = await readdir(directory).catch(() => [] as string[]);
+  const stale = entries.filter((entry) => {
+    const match = TEMPORARY_NAME.exec(entry);
+    return match !== null && Number(match[1]) !== process.pid && !processIsAlive(Number(match[1]));
+  });
+  for (const entry of stale) await rm(path.join(directory, entry), { recursive: true, force: true });
+  return stale;
+}
+
+/** The file system holding an output is full (or the user's quota is spent). */
+export class NoSpaceError extends Error {
+  readonly code = "ENOSPC";
+  constructor(
+    readonly directory: string,
+    writing?: string,
+  ) {
+    super(
+      `no space left on the file system of ${directory}${writing ? ` for ${writing}` : ""} (nothing half-written was kept); free some space or write elsewhere`,
+    );
+    this.name = "NoSpaceError";
+  }
+}
+
+/** True when the error, or one of its causes, is a full file system or an exhausted quota. */
+export function isNoSpace(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === "ENOSPC" || code === "EDQUOT") return true;
+    // Some layers keep only the system error's text (e.g. in a stream's message).
+    if (typeof message === "string" && /\b(ENOSPC|EDQUOT)\b/.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** A full file system becomes one sentence naming the directory written; anything else is kept. */
+export function explainNoSpace(error: unknown, directory: string, writing?: string): unknown {
+  if (error instanceof NoSpaceError || !isNoSpace(error)) return error;
+  return new NoSpaceError(directory, writing);
 }
 
 /**

@@ -92,6 +92,8 @@ export interface AppContainer {
   exitCode: number | null;
   /** The engine's error when the container could not run. */
   error: string;
+  /** The kernel killed it for exceeding its memory (the engine's OOMKilled). */
+  oomKilled: boolean;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -299,6 +301,7 @@ export function appContainerOf(info: ContainerInfo): AppContainer {
     running: info.running,
     exitCode: info.exitCode,
     error: info.error,
+    oomKilled: info.oomKilled,
     createdAt: info.createdAt,
     startedAt: info.startedAt,
     finishedAt: info.finishedAt,

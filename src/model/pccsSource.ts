@@ -11,11 +11,14 @@ export interface PccsSource {
   pccsInsecureTls?: boolean;
   /** Where Intel's QCNL configuration is (default /etc/sgx_default_qcnl.conf). */
   qcnlConfigPath?: string;
+  /** How long one PCCS request may take, in ms (default: the client's). */
+  pccsTimeoutMs?: number;
 }
 
 export interface PccsEndpoint {
   baseUrl: string;
   insecureTls: boolean;
+  timeoutMs?: number;
 }
 
 /** No PCCS URL was given and the QCNL configuration names none; each command says what to do. */
@@ -31,7 +34,8 @@ export class NoPccsError extends Error {
 
 export async function resolvePccs(source: PccsSource): Promise<PccsEndpoint> {
   const insecureTls = source.pccsInsecureTls === true;
-  if (source.pccsUrl !== undefined) return { baseUrl: source.pccsUrl, insecureTls };
+  const timeout = source.pccsTimeoutMs !== undefined ? { timeoutMs: source.pccsTimeoutMs } : {};
+  if (source.pccsUrl !== undefined) return { baseUrl: source.pccsUrl, insecureTls, ...timeout };
   const configPath = source.qcnlConfigPath ?? QCNL_CONFIG_PATH;
   let text: string;
   try {
@@ -43,5 +47,5 @@ export async function resolvePccs(source: PccsSource): Promise<PccsEndpoint> {
   }
   const config = parseQcnlConfig(text, configPath);
   if (!config.pccsUrl) throw new NoPccsError(configPath, "has no pccs_url");
-  return { baseUrl: config.pccsUrl, insecureTls: insecureTls || !config.useSecureCert };
+  return { baseUrl: config.pccsUrl, insecureTls: insecureTls || !config.useSecureCert, ...timeout };
 }

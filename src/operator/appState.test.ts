@@ -32,6 +32,7 @@ function app(overrides: Partial<AppContainer> = {}, port = 1): AppContainer {
     running: true,
     exitCode: null,
     error: "",
+    oomKilled: false,
     createdAt: new Date(),
     startedAt: new Date(),
     finishedAt: null,
@@ -47,12 +48,26 @@ describe("state from the container", () => {
     [{ status: "exited", exitCode: 0 }, "stopped"],
     [{ status: "exited", exitCode: 143 }, "stopped"],
     [{ status: "exited", exitCode: 137 }, "stopped"],
+    [{ status: "exited", exitCode: 137, oomKilled: true }, "error"],
     [{ status: "exited", exitCode: 1 }, "error"],
     [{ status: "created", exitCode: null }, "stopped"],
     [{ status: "dead", exitCode: 0, error: "no such device /dev/sgx_enclave" }, "error"],
     [{ status: "restarting", exitCode: null }, "initializing"],
   ] as const)("%j is %s", (container, state) => {
     expect(containerState(app({ ...container, running: false }))?.state).toBe(state);
+  });
+
+  it("names the reason and the exit code of an app that died", () => {
+    expect(containerState(app({ status: "exited", running: false, exitCode: 137, oomKilled: true }))).toEqual(
+      {
+        state: "error",
+        detail: "the container was killed for running out of memory (OOMKilled), exit code 137",
+      },
+    );
+    expect(containerState(app({ status: "exited", running: false, exitCode: 3 }))).toEqual({
+      state: "error",
+      detail: "the container exited with code 3",
+    });
   });
 
   it("leaves a running container to the probe", () => {

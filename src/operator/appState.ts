@@ -29,6 +29,13 @@ export function containerState(app: AppContainer): AppProbe | undefined {
     default: {
       if (app.error) return { state: "error", detail: app.error };
       const code = app.exitCode ?? 0;
+      // 137 is also what a stop that ran out of patience gives: only the engine's flag tells them apart.
+      if (app.oomKilled) {
+        return {
+          state: "error",
+          detail: `the container was killed for running out of memory (OOMKilled), exit code ${code}`,
+        };
+      }
       return STOPPED_EXIT_CODES.has(code)
         ? { state: "stopped", detail: `exited with code ${code}` }
         : { state: "error", detail: `the container exited with code ${code}` };

@@ -6,10 +6,19 @@
 // evidence. A failure at any step removes what this spawn created: container, volumes, image tag,
 // files.
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { explainNoSpace, removeStaleTemporaries, temporaryPathFor } from "../crypto/atomicOutput.js";
+import {
+  ContainerNameTakenError,
+  DockerEngineError,
+  DockerNotFoundError,
+  DockerUnavailableError,
+  ImageLoadError,
+} from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImageChecked } from "../docker/reversibleImageLoad.js";
 import type { AppMode } from "../docker/appLabels.js";
@@ -85,6 +94,26 @@ export interface SpawnResult {
   fmspc: string;
 }
 
+/**
+ * How long a failed spawn waits for an engine that went away to come back, so it can remove what it
+ * created there (a restarted engine takes seconds; a longer wait would only delay the error).
+ */
+export const ENGINE_RETURN_TIMEOUT_MS = 30_000;
+
+/** Pings until the engine answers; false when it did not within `timeoutMs`. */
+async function engineAnswers(engine: DockerEngine, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await engine.ping(Math.max(1, Math.min(5_000, deadline - Date.now())));
+      return true;
+    } catch {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 /** Undoes a half-done spawn, newest first; errors while undoing never hide the original failure. */
 class SpawnRollback {
   /** The app container, removed with its volumes. */
@@ -99,24 +128,62 @@ class SpawnRollback {
     readonly workspace: WorkspaceRollback,
   ) {}
 
-  async undo(): Promise<void> {
-    const attempt = async (step: () => Promise<unknown>): Promise<void> => {
-      await step().catch(() => undefined);
+  /** Leaves the image and the app's tag in place (they serve an app of the same name). */
+  keepImage(): void {
+    this.tag = undefined;
+    this.loadedImage = undefined;
+  }
+
+  /**
+   * Undoes everything. A step the engine could not do (it went away, or refused while stopping) is
+   * retried once it answers again, within ENGINE_RETURN_TIMEOUT_MS; a refusal on the merits (an
+   * image still in use) is final. Returns the commands that remove what stayed on the engine.
+   */
+  async undo(): Promise<string[]> {
+    const deadline = Date.now() + ENGINE_RETURN_TIMEOUT_MS;
+    const left: string[] = [];
+    const attempt = async (fix: string, step: () => Promise<unknown>): Promise<void> => {
+      for (;;) {
+        try {
+          await step();
+          return;
+        } catch (error) {
+          if (!isEngineTrouble(error)) return;
+          // A stopping engine still answers pings for a moment: pause before asking again.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const remaining = deadline - Date.now();
+          if (remaining <= 0 || !(await engineAnswers(this.engine, remaining))) {
+            left.push(fix);
+            return;
+          }
+        }
+      }
     };
     if (this.container) {
       const app = this.container;
-      await attempt(() => removeAppContainer(this.engine, app));
+      await attempt(`msehome stop ${app.name} --remove`, () => removeAppContainer(this.engine, app));
     }
     if (this.tag) {
       const tag = this.tag;
-      await attempt(() => releaseAppImage(this.engine, tag));
+      await attempt(`docker image rm ${tag}`, () => releaseAppImage(this.engine, tag));
     }
     if (this.loadedImage) {
       const id = this.loadedImage;
-      await attempt(() => removeImage(this.engine, id, { ignoreMissing: true }));
+      await attempt(`docker image rm ${id}`, () => removeImage(this.engine, id, { ignoreMissing: true }));
     }
     await this.workspace.undo();
+    return left;
   }
+}
+
+/** The engine could not act (unreachable, or failing on its side), as opposed to refusing. */
+function isEngineTrouble(error: unknown): boolean {
+  if (error instanceof DockerUnavailableError) return true;
+  return (
+    error instanceof DockerEngineError &&
+    !(error instanceof DockerNotFoundError) &&
+    (error.statusCode === undefined || error.statusCode >= 500)
+  );
 }
 
 /**
@@ -181,6 +248,17 @@ async function openPackage(packagePath: string, simulation: boolean): Promise<Pa
   return opened;
 }
 
+/** A spawn failed and the engine did not come back in time to remove what it created there. */
+export class SpawnLeftoversError extends Error {
+  constructor(left: string[], cause: unknown) {
+    super(
+      `${cause instanceof Error ? cause.message.replace(/[.]$/, "") : String(cause)}; the Docker engine did not come back within ${ENGINE_RETURN_TIMEOUT_MS / 1000} s to remove what this spawn created there: once it answers, run ${left.map((fix) => `"${fix}"`).join(" and ")}`,
+      { cause },
+    );
+    this.name = "SpawnLeftoversError";
+  }
+}
+
 export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const simulation = request.simulation !== undefined;
   const days = request.days ?? DEFAULT_CERTIFICATE_DAYS;
@@ -193,6 +271,8 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   checkSpawnValues({ ...request, days, timeoutMs, simulation });
   const paths = workspacePaths(request.outputDir);
   await checkPackageFile(request.packagePath);
+  // What a killed spawn left in DIR (the extracted package) goes; its files spawn refuses below.
+  if (existsSync(paths.directory)) await removeStaleTemporaries(paths.directory);
   await checkWorkspace(paths, request.signerKeyPath);
   const signerKeyPath = request.signerKeyPath === undefined ? undefined : path.resolve(request.signerKeyPath);
   if (signerKeyPath) await readSignerKey(signerKeyPath);
@@ -210,16 +290,19 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     // 2. The small members, checked against the manifest as they are written beside DIR's entries.
     request.onPhase?.(`Reading ${path.basename(request.packagePath)}`);
     await workspace.createDirectory();
-    const staging = path.join(paths.directory, `.spawn-${randomUUID()}`);
+    const staging = temporaryPathFor(path.join(paths.directory, path.basename(request.packagePath)));
     workspace.wrote(staging);
     await mkdir(staging);
     const appTar = path.join(staging, "app.tar");
     const testsTar = path.join(staging, "tests.tar");
     await opened.writeMember("app.tar", appTar);
     await opened.writeMember("tests.tar", testsTar);
+    const stagedConfig = path.join(staging, "mse.toml");
+    await opened.writeMember("mse.toml", stagedConfig);
+    const config = await readMseToml(stagedConfig);
+    // Under its final name only once whole: a killed spawn leaves it in the staging directory.
     workspace.wrote(paths.config);
-    await opened.writeMember("mse.toml", paths.config);
-    const config = await readMseToml(paths.config);
+    await rename(stagedConfig, paths.config);
 
     // 3. The image, streamed from the package into the engine and held under the app's tag.
     const imageId = opened.manifest.imageId;
@@ -316,9 +399,12 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     };
   } catch (error) {
     await opened.close();
-    await rollback.undo();
+    // Another spawn took the name since it was checked: the name's image tag is that app's now.
+    if (error instanceof ContainerNameTakenError) rollback.keepImage();
+    const left = await rollback.undo();
     // An interruption surfaces as whatever the step was doing; say what happened instead.
-    if (signal?.aborted) throw signal.reason;
-    throw error;
+    const failure = signal?.aborted ? (signal.reason as unknown) : explainNoSpace(error, paths.directory);
+    if (left.length === 0) throw failure;
+    throw new SpawnLeftoversError(left, failure);
   }
 }

@@ -4,7 +4,9 @@ import { stat } from "node:fs/promises";
 import { createServer, isIP } from "node:net";
 import type { PccsClient } from "../attestation/pccs.js";
 import { listAppContainers } from "../docker/appContainerLookup.js";
+import { VOLUME_APP_LABEL } from "../docker/appFilesystem.js";
 import { findContainer } from "../docker/container.js";
+import { listVolumesByLabel } from "../docker/volumes.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
@@ -142,10 +144,29 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
   return pccs;
 }
 
-/** Refuses a name any container on the engine already has (apps or not). */
+/**
+ * Refuses a name any container on the engine already has (apps or not). An msehome app of that
+ * name (a spawn that failed to finish, or was killed, leaves one) is named with the command that
+ * removes it.
+ */
 export async function checkNameFree(engine: DockerEngine, name: string): Promise<void> {
   const existing = await findContainer(engine, name);
-  if (existing && existing.name === name) throw new ContainerNameTakenError(name);
+  if (!existing || existing.name !== name) {
+    // A spawn killed before its container existed leaves the volumes it filled, and nothing else.
+    const volumes = await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name });
+    if (volumes.length > 0) {
+      throw new OperatorInputError(
+        `volumes of an unfinished spawn of "${name}" remain (${volumes.join(", ")}); remove them with "docker volume rm ${volumes.join(" ")}", or choose another name`,
+      );
+    }
+    return;
+  }
+  if (existing.labels.msehome === "1") {
+    throw new OperatorInputError(
+      `an msehome app named "${name}" already exists (its container is ${existing.status}); remove it with "msehome stop ${name} --remove", or choose another name`,
+    );
+  }
+  throw new ContainerNameTakenError(name);
 }
 
 /** Binds and releases the port: anything listening there (Docker's proxy included) makes it fail. */

@@ -13,6 +13,10 @@ export interface AppStatus {
   state: AppState;
   /** Why the app is in that state, in a few words. */
   detail: string;
+  /** The container's exit code once it has exited (null while it runs or never ran). */
+  exitCode: number | null;
+  /** The kernel killed the container for exceeding its memory. */
+  oomKilled: boolean;
   /** Enclave size in MB. */
   sizeMb: number;
   /** The certificate's host name (spawn's --host). */
@@ -49,6 +53,8 @@ export async function describeApp(app: AppContainer, now: Date = new Date()): Pr
     mode: app.mode,
     state: probe.state,
     detail: probe.detail,
+    exitCode: app.running ? null : app.exitCode,
+    oomKilled: app.oomKilled,
     sizeMb: app.labels.sizeMb,
     host: app.labels.host,
     port: app.labels.port,

@@ -3,7 +3,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { aesGcmDecryptFile } from "../crypto/aesGcmFile.js";
-import { writeFileAtomically } from "../crypto/atomicOutput.js";
+import { explainNoSpace, removeStaleTemporaries, writeFileAtomically } from "../crypto/atomicOutput.js";
 import { InvalidKeyError } from "../crypto/errors.js";
 import { fernetDecrypt, parseFernetKey } from "../crypto/fernet.js";
 import { readInputText } from "../model/inputFile.js";
@@ -30,8 +30,14 @@ const MAX_FERNET_TOKEN_BYTES = 256 * 1024 * 1024;
 export async function decrypt(request: DecryptRequest): Promise<DecryptResult> {
   const { input, output, key } = request;
   await checkPaths(input, output);
-  const notWritten = (cause: unknown) =>
-    new Error(`cannot decrypt ${input} (${output} was not written)`, { cause });
+  // A decryption killed half-way left its temporary beside the output: it goes now.
+  await removeStaleTemporaries(path.dirname(path.resolve(output)));
+  const notWritten = (cause: unknown) => {
+    const full = explainNoSpace(cause, path.dirname(path.resolve(output)), path.basename(output));
+    return full !== cause
+      ? full
+      : new Error(`cannot decrypt ${input} (${output} was not written)`, { cause });
+  };
 
   if ("aesKey" in key) {
     const algorithm = `AES-${key.aesKey.length * 8}-GCM` as DecryptResult["algorithm"];

@@ -1,7 +1,12 @@
 // `msehome package`: code, tests, mse.toml and the built image become package_<name>_<ns>.tar (+ .key with --encrypt).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomically } from "../crypto/atomicOutput.js";
+import {
+  explainNoSpace,
+  removeStaleTemporaries,
+  temporaryPathFor,
+  writeFileAtomically,
+} from "../crypto/atomicOutput.js";
 import { encryptFileTo, ENCRYPTED_SUFFIX } from "../crypto/codeEncryption.js";
 import { generateSecretBoxKey } from "../crypto/secretBox.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
@@ -19,6 +24,7 @@ import {
 import { PackageInputChangedError, type SmallMember, writePackage } from "../package/packageWriter.js";
 import { tarDirectory } from "../package/tarWriter.js";
 import { buildAppImage, type ImageBuildReporter } from "./appImage.js";
+import { packageRunTag, removeStalePackageTags } from "./packageImageTag.js";
 import {
   checkProjectInputs,
   imageBuildArgs,
@@ -80,14 +86,20 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     throw new Error(`cannot create the output directory ${output}`, { cause });
   });
   await requireKind(output, "directory", "output directory");
+  // What a killed package run left here (its working directory, a half-written package) goes.
+  await removeStaleTemporaries(output);
 
   const ns = unixNanoseconds();
   const packagePath = path.join(output, packageFileName(name, ns));
   const keyPath = options.encrypt ? path.join(output, packageKeyFileName(name, ns)) : null;
-  // Working files live beside the output so the final rename stays on one file system.
-  const work = await mkdtemp(path.join(output, `.package_${name}_${ns}-`));
+  // Working files live beside the output so the final rename stays on one file system; the name
+  // tells a later run whether the process that made it is gone.
+  const work = temporaryPathFor(packagePath);
+  await mkdir(work, { mode: 0o700 }).catch((error: unknown) => {
+    throw explainNoSpace(error, output);
+  });
   const repository = imageRepositoryFor(name);
-  const uniqueTag = `${repository}:${ns}`;
+  const uniqueTag = packageRunTag(repository, ns);
   let tagged = false;
   let succeeded = false;
   try {
@@ -98,6 +110,7 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
     };
 
     const key = options.encrypt ? generateSecretBoxKey() : undefined;
+    await removeStalePackageTags(engine, repository);
     report.phase?.(key ? "Packing and encrypting the code (app.tar)" : "Packing the code (app.tar)");
     if (key) {
       const encrypted = await mkdtemp(path.join(work, "encrypted-"));
@@ -170,6 +183,8 @@ export async function packageApp(options: PackageOptions): Promise<PackageResult
       simulationOnly,
       members: written.manifest.members,
     };
+  } catch (error) {
+    throw explainNoSpace(error, output);
   } finally {
     await rm(work, { recursive: true, force: true });
     // A directory this run created for its output goes again when nothing came of the run.

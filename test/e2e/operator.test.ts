@@ -246,7 +246,9 @@ describeDocker("SGX operator commands (simulation)", () => {
   it("refuses a taken name and the port of an existing app", async () => {
     const other = path.join(work, "taken");
     expect(errorOf(await runCli(spawnArgs(name, app, other, await freePort())))).toMatch(
-      new RegExp(`a Docker container named "${name}" already exists`),
+      new RegExp(
+        `an msehome app named "${name}" already exists \\(its container is running\\); remove it with "msehome stop ${name} --remove", or choose another name`,
+      ),
     );
     expect(errorOf(await runCli(spawnArgs(uniqueName("op-other"), app, other, port)))).toMatch(
       new RegExp(

@@ -36,9 +36,21 @@ export function parseLines(value: string): number {
   return wholeNumber(value, "the number of lines", 0, Number.MAX_SAFE_INTEGER);
 }
 
+/** Seconds, possibly fractional, between 1 ms and 10 minutes: how long one PCCS request may take. */
+export function parsePccsTimeout(value: string): number {
+  const seconds = Number(value.trim());
+  if (!/^[0-9]*\.?[0-9]+$/.test(value.trim()) || !(seconds >= 0.001) || seconds > 600) {
+    throw new InvalidArgumentError(
+      "the PCCS timeout must be a number of seconds, at least 0.001 and at most 600.",
+    );
+  }
+  return seconds;
+}
+
 export interface PccsFlags {
   pccs?: string;
   pccsInsecureTls?: boolean;
+  pccsTimeout?: number;
 }
 
 /** Adds --pccs <url> and --pccs-insecure-tls, for the commands that fetch collateral. */
@@ -51,6 +63,11 @@ export function addPccsOptions(command: Command): Command {
     .option(
       "--pccs-insecure-tls",
       "accept the PCCS's self-signed HTTPS certificate (the code provider still verifies the collateral against Intel's root)",
+    )
+    .option(
+      "--pccs-timeout <seconds>",
+      "how long one PCCS request may take, connection to last byte (default 10)",
+      parsePccsTimeout,
     );
 }
 
@@ -58,5 +75,6 @@ export function pccsSourceOf(flags: PccsFlags): PccsSource {
   return {
     ...(flags.pccs !== undefined ? { pccsUrl: flags.pccs } : {}),
     pccsInsecureTls: flags.pccsInsecureTls === true,
+    ...(flags.pccsTimeout !== undefined ? { pccsTimeoutMs: Math.round(flags.pccsTimeout * 1000) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // `msehome quote show|verify QUOTE_OR_CERT`: flags and output; the work is in provider/quote.
 import { Option, type Command } from "commander";
 import { contextOf, printResult, warn } from "../output.js";
+import { parsePccsTimeout } from "./operatorFlags.js";
 import {
   addVerificationFlags,
   parseMeasurement,
@@ -12,6 +13,7 @@ interface QuoteVerifyOptions extends VerificationFlags {
   collateral?: string;
   pccs?: string;
   pccsInsecureTls?: boolean;
+  pccsTimeout?: number;
   mrenclave?: string;
   mrsigner?: string;
 }
@@ -60,6 +62,14 @@ export function registerQuote(program: Command): void {
       ),
     )
     .addOption(
+      new Option(
+        "--pccs-timeout <seconds>",
+        "how long one PCCS request may take, connection to last byte (default 10)",
+      )
+        .argParser(parsePccsTimeout)
+        .conflicts("collateral"),
+    )
+    .addOption(
       new Option("--mrenclave <hex>", "require this MRENCLAVE (64 hex digits)").argParser(parseMeasurement),
     )
     .addOption(
@@ -75,6 +85,7 @@ export function registerQuote(program: Command): void {
       collateralPath: options.collateral,
       pccsUrl: options.pccs,
       pccsInsecureTls: options.pccsInsecureTls === true,
+      ...(options.pccsTimeout !== undefined ? { pccsTimeoutMs: Math.round(options.pccsTimeout * 1000) } : {}),
       at: options.at,
       mrEnclave: options.mrenclave,
       mrSigner: options.mrsigner,

@@ -27,6 +27,7 @@ export function registerStatus(program: Command): void {
               : "sgx",
           ],
           ["State", `${status.state} (${status.detail})`],
+          ...(status.exitCode !== null ? [["Exit code", String(status.exitCode)] as [string, string]] : []),
           ["Enclave size", `${status.sizeMb} MB`],
           ["Host", status.host],
           ["Port", `${status.port} (published on ${status.address})`],
