@@ -80,6 +80,7 @@ export async function writeSimulatedEvidence(
     source: "msehome",
     spawnArgs: {
       host: "localhost",
+      sans: [],
       expirationDate: Math.floor(Date.now() / 1000) + 30 * 86_400,
       size: 4096,
       appId: "0f3d9c1e-4a4b-4d55-9a43-0d8a4b2f6a10",
