@@ -2,6 +2,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { certificateNames } from "../attestation/ratls.js";
 import {
   createRaTlsCertificate,
   generateTlsKey,
@@ -52,6 +53,8 @@ describe("RA-TLS certificate", () => {
     expect(certificate.subjectAltName).toBe(
       "DNS:app.example.com, IP Address:10.0.0.7, IP Address:FD00:0:0:0:0:0:0:7, DNS:app.internal",
     );
+    // What verify reads back: IPs as canonical text.
+    expect(certificateNames(pem)).toEqual(["app.example.com", "10.0.0.7", "fd00::7", "app.internal"]);
   });
 
   it("refuses an expiration that is already past", async () => {
