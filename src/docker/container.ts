@@ -1,6 +1,6 @@
 // Any container as typed values (inspect), and its lifecycle: start, stop, restart, remove, wait for exit.
 import { z } from "zod";
-import { type RestartPolicy, restartPolicyFromDocker } from "../model/restartPolicy.js";
+import { dockerRestartPolicy, type RestartPolicy, restartPolicyFromDocker } from "../model/restartPolicy.js";
 import type { DockerEngine } from "./engine.js";
 import {
   ContainerNameTakenError,
@@ -252,6 +252,17 @@ export async function stopContainer(engine: DockerEngine, id: string, graceSecon
     options: { t: graceSeconds },
     statusCodes: { 204: true, 304: true, 404: "no such container", 500: "server error" },
   });
+}
+
+/** Gives a container, even a running one, another restart policy (what `docker update --restart` does). */
+export async function updateRestartPolicy(
+  engine: DockerEngine,
+  id: string,
+  policy: RestartPolicy,
+): Promise<void> {
+  await engine.call(`setting the restart policy of container ${id}`, (api) =>
+    api.getContainer(id).update({ RestartPolicy: dockerRestartPolicy(policy) }),
+  );
 }
 
 export async function restartContainer(engine: DockerEngine, id: string, graceSeconds = 10): Promise<void> {

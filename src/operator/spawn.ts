@@ -7,7 +7,13 @@
 import { randomUUID } from "node:crypto";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
+import {
+  type AppContainer,
+  readAppContainer,
+  removeAppContainer,
+  startAppContainer,
+} from "../docker/appContainer.js";
+import { updateRestartPolicy } from "../docker/container.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { ImageLoadError } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
@@ -250,7 +256,6 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       launch,
       port: request.port,
       hostIp,
-      restartPolicy,
       inputs: {
         appTar: extracted.files["app.tar"],
         signerKey: signerKeyFile,
@@ -271,6 +276,10 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       ...(signal ? { signal } : {}),
     });
     signal?.throwIfAborted();
+    // The policy applies once the app is up: an app that cannot start fails the spawn at once, with
+    // its logs, instead of being restarted in a loop behind it.
+    await updateRestartPolicy(engine, app.id, restartPolicy);
+    rollback.container = await readAppContainer(engine, app.id);
 
     // 7. The evidence, exactly as `msehome evidence` collects it.
     request.onPhase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
