@@ -23,8 +23,10 @@ export interface AppStatus {
   /** The certificate's further names (spawn's --san). */
   sans: string[];
   port: number;
-  /** Where the port is published on this machine. */
+  /** Where msehome reaches the app (the published address; every interface is reached on loopback). */
   address: string;
+  /** The host address the port is published on (spawn's --bind), as the engine has it. */
+  bind: string;
   /** The restart policy, as spawn's --restart writes it (`no` for apps spawned before there was one). */
   restartPolicy: string;
   /** How often the engine restarted the app under its policy since it was last started by hand. */
@@ -87,6 +89,7 @@ export async function describeApp(
     sans: [...app.launch.extraSans],
     port: app.labels.port,
     address: `${endpoint.address}:${endpoint.port}`,
+    bind: app.binding?.hostIp || "127.0.0.1",
     restartPolicy: formatRestartPolicy(app.restartPolicy),
     restartCount: app.restartCount,
     uptimeSeconds:

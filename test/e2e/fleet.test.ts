@@ -213,6 +213,7 @@ describeDocker("the operator in production (simulation)", () => {
         state: "waiting for secrets",
         sans: ["127.0.0.1", "app.internal"],
         address: `127.0.0.1:${port}`,
+        bind: "0.0.0.0",
         restartPolicy: "on-failure:3",
         restartCount: 0,
       });
@@ -227,6 +228,7 @@ describeDocker("the operator in production (simulation)", () => {
       expect(resources.memoryLimitBytes).toBeGreaterThan(resources.memoryBytes);
       const human = ok(await runCli(["status", name])).stdout;
       expect(human).toMatch(/Restart policy: +on-failure:3 \(0 restarts by the engine\)/);
+      expect(human).toMatch(new RegExp(`Port: +${port} \\(published on 0\\.0\\.0\\.0:${port}\\)`));
       expect(human).toMatch(/Memory: +[0-9.]+ MiB of [0-9.]+ [MG]iB/);
       expect(human).toMatch(/Also named: +127\.0\.0\.1, app\.internal/);
     }, 60_000);

@@ -47,7 +47,10 @@ function renderStatus(status: AppStatus): string {
     ["Enclave size", `${status.sizeMb} MB`],
     ["Host", status.host],
     ...(status.sans.length > 0 ? [["Also named", status.sans.join(", ")] as [string, string]] : []),
-    ["Port", `${status.port} (published on ${status.address})`],
+    [
+      "Port",
+      `${status.port} (published on ${status.bind.includes(":") ? `[${status.bind}]` : status.bind}:${status.port})`,
+    ],
     ["Restart policy", `${status.restartPolicy} (${plural(status.restartCount, "restart")} by the engine)`],
     ["Healthcheck", status.healthcheckEndpoint],
     ["App id", status.appId],
