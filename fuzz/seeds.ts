@@ -183,6 +183,7 @@ async function buildSeedsWith(platformDir: string): Promise<Seeds> {
     source: "msehome",
     spawnArgs: {
       host: "localhost",
+      sans: [],
       expirationDate: Math.floor(now.getTime() / 1000) + 86_400,
       size: 4096,
       appId: SAMPLE_LAUNCH.appId,

@@ -6,6 +6,14 @@ set -euo pipefail
 
 engine_answers() { docker info >/dev/null 2>&1; }
 
+# The engine-restart tests start a dockerd of their own on a bridge they create with `ip` (iproute2).
+if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ] && ! command -v ip >/dev/null 2>&1; then
+  echo "ensure-docker: installing Debian's iproute2 package..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq iproute2 >/dev/null
+fi
+
 if command -v docker >/dev/null 2>&1 && engine_answers; then
   exit 0
 fi

@@ -6,6 +6,7 @@ import { connect } from "node:tls";
 import { isIP } from "node:net";
 import { bytesEqual, toHex } from "./bytes.js";
 import { certificateFields } from "./certificateFields.js";
+import { children, expectTag, readRoot, TAG_SEQUENCE, valueOf } from "./der.js";
 import { p256PointFromSpki } from "./certificate.js";
 import { AttestationFormatError } from "./errors.js";
 import { certificatesFromPem, toPem } from "./pem.js";
@@ -60,6 +61,44 @@ export function enclavePublicKeyFromReportData(reportData: Uint8Array): Uint8Arr
     throw new AttestationFormatError(`report_data must be 64 bytes, got ${reportData.length}`);
   }
   return reportData.slice(32, 64);
+}
+
+const OID_SUBJECT_ALT_NAME = "2.5.29.17";
+const SAN_DNS = 0x82;
+const SAN_IP = 0x87;
+
+/** An IP address in one canonical text (IPv6 compressed, lower case), so names compare as text. */
+export function canonicalIp(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+function ipText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join(".");
+  if (bytes.length === 16) {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+    return canonicalIp(groups.join(":"));
+  }
+  throw new AttestationFormatError(`the certificate names an IP address of ${bytes.length} bytes`);
+}
+
+/**
+ * The certificate's subject alternative names in order: DNS names as written, IP addresses as text
+ * (IPv6 canonical); other kinds of names are left out. Empty when it has no SAN extension.
+ */
+export function certificateNames(cert: Uint8Array | string): string[] {
+  const fields = certificateFields(certificateDer(cert), "RA-TLS certificate");
+  const ext = fields.extensions.get(OID_SUBJECT_ALT_NAME);
+  if (!ext) return [];
+  const what = "RA-TLS certificate subjectAltName";
+  const names: string[] = [];
+  for (const name of children(ext.value, expectTag(readRoot(ext.value, what), TAG_SEQUENCE, what), what)) {
+    const value = valueOf(ext.value, name);
+    if (name.tag === SAN_DNS) names.push(Buffer.from(value).toString("latin1"));
+    else if (name.tag === SAN_IP) names.push(ipText(value));
+  }
+  return names;
 }
 
 /** Validity window of the RA-TLS certificate at `time`. */

@@ -12,6 +12,7 @@ import {
   type LaunchArguments,
   parseLaunchArguments,
 } from "../model/launchArguments.js";
+import { dockerRestartPolicy, type RestartPolicy } from "../model/restartPolicy.js";
 import { MSEHOME_VERSION } from "../version.js";
 import {
   type AppInputs,
@@ -69,6 +70,8 @@ export interface AppContainerSpec {
   port: number;
   /** Host address of the binding (default 127.0.0.1). */
   hostIp?: string;
+  /** What the engine does when the app exits or the engine restarts (default `no`: spawn chooses). */
+  restartPolicy?: RestartPolicy;
   /** app.tar, the signer key and (in simulation, required) the simulated platform, copied into the inputs volume. */
   inputs: AppInputs;
   /** The app's healthcheck path from mse.toml. */
@@ -101,6 +104,9 @@ export interface AppContainer {
   binding: { hostIp: string; hostPort: number } | null;
   mounts: ContainerInfo["mounts"];
   devices: string[];
+  restartPolicy: RestartPolicy;
+  /** Restarts by the engine under the policy since the app was last started by hand. */
+  restartCount: number;
 }
 
 function hostIpOf(spec: Pick<AppContainerSpec, "hostIp">): string {
@@ -163,7 +169,7 @@ export function appContainerCreateOptions(
       Tmpfs: dockerTmpfs(appTmpfsMounts()),
       ReadonlyRootfs: true,
       Devices: dockerDevices(devices),
-      RestartPolicy: { Name: "no" },
+      RestartPolicy: dockerRestartPolicy(spec.restartPolicy ?? { name: "no" }),
       ...(mode === "simulation"
         ? {
             SecurityOpt: simulatedEnclaveSecurityOptions({ subprocesses: spec.launch.subprocesses }),
@@ -308,6 +314,8 @@ export function appContainerOf(info: ContainerInfo): AppContainer {
     binding: binding ? { hostIp: binding.hostIp, hostPort: binding.hostPort } : null,
     mounts: info.mounts,
     devices: info.devices,
+    restartPolicy: info.restartPolicy,
+    restartCount: info.restartCount,
   };
 }
 

@@ -1,5 +1,6 @@
 // Any container as typed values (inspect), and its lifecycle: start, stop, restart, remove, wait for exit.
 import { z } from "zod";
+import { dockerRestartPolicy, type RestartPolicy, restartPolicyFromDocker } from "../model/restartPolicy.js";
 import type { DockerEngine } from "./engine.js";
 import {
   ContainerNameTakenError,
@@ -33,7 +34,7 @@ export interface ContainerInfo {
   imageId: string;
   status: ContainerStatus;
   running: boolean;
-  /** Set once the container has exited. */
+  /** Set once the container has exited (and while the engine restarts it: the exit that made it restart). */
   exitCode: number | null;
   /** The engine's error for a container that could not run (e.g. a missing device). */
   error: string;
@@ -50,6 +51,10 @@ export interface ContainerInfo {
   portBindings: PortBinding[];
   mounts: ContainerMount[];
   devices: string[];
+  /** HostConfig.RestartPolicy (`no` for a container created without one). */
+  restartPolicy: RestartPolicy;
+  /** How many times the engine restarted it under its policy since it was last started by hand. */
+  restartCount: number;
 }
 
 /** Docker writes this for "never". */
@@ -70,6 +75,7 @@ const inspectSchema = z.object({
   Name: z.string(),
   Image: z.string(),
   Created: z.string(),
+  RestartCount: z.number().int().optional().default(0),
   State: z.object({
     Status: z.enum(["created", "running", "paused", "restarting", "removing", "exited", "dead"]),
     Running: z.boolean(),
@@ -95,6 +101,10 @@ const inspectSchema = z.object({
       .optional(),
     Devices: z
       .array(z.object({ PathOnHost: z.string(), PathInContainer: z.string() }))
+      .nullable()
+      .optional(),
+    RestartPolicy: z
+      .object({ Name: z.string().optional(), MaximumRetryCount: z.number().int().optional() })
       .nullable()
       .optional(),
   }),
@@ -151,7 +161,7 @@ export async function inspectContainer(engine: DockerEngine, idOrName: string): 
     imageId: c.Image,
     status: c.State.Status,
     running: c.State.Running,
-    exitCode: c.State.Status === "exited" || c.State.Status === "dead" ? c.State.ExitCode : null,
+    exitCode: ["exited", "dead", "restarting"].includes(c.State.Status) ? c.State.ExitCode : null,
     error: c.State.Error,
     oomKilled: c.State.OOMKilled,
     createdAt: new Date(c.Created),
@@ -170,6 +180,8 @@ export async function inspectContainer(engine: DockerEngine, idOrName: string): 
       ...(m.Name ? { name: m.Name } : {}),
     })),
     devices: (c.HostConfig.Devices ?? []).map((d) => `${d.PathOnHost}:${d.PathInContainer}`),
+    restartPolicy: restartPolicyFromDocker(c.HostConfig.RestartPolicy),
+    restartCount: c.RestartCount,
   };
 }
 
@@ -240,6 +252,17 @@ export async function stopContainer(engine: DockerEngine, id: string, graceSecon
     options: { t: graceSeconds },
     statusCodes: { 204: true, 304: true, 404: "no such container", 500: "server error" },
   });
+}
+
+/** Gives a container, even a running one, another restart policy (what `docker update --restart` does). */
+export async function updateRestartPolicy(
+  engine: DockerEngine,
+  id: string,
+  policy: RestartPolicy,
+): Promise<void> {
+  await engine.call(`setting the restart policy of container ${id}`, (api) =>
+    api.getContainer(id).update({ RestartPolicy: dockerRestartPolicy(policy) }),
+  );
 }
 
 export async function restartContainer(engine: DockerEngine, id: string, graceSeconds = 10): Promise<void> {

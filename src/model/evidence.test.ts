@@ -17,6 +17,7 @@ describe("evidence.json", () => {
     expect(evidence.pckCa).toBe("platform");
     expect(evidence.spawnArgs).toEqual({
       host: "localhost",
+      sans: [],
       expirationDate: 1714058115,
       size: 4096,
       appId: "63322f85-1ff8-4483-91ae-f18d7398d157",
@@ -41,6 +42,15 @@ describe("evidence.json", () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json).toMatchObject({ format: "msehome-evidence", version: 1, mode: "sgx", pck_ca: "platform" });
     expect(parseEvidence(text, "evidence.json")).toEqual({ ...evidence, source: "msehome" });
+  });
+
+  it("records further certificate names only when there are some, and reads evidence without them", () => {
+    const plain = JSON.parse(renderEvidence(evidence)) as { spawn_args: Record<string, unknown> };
+    expect(plain.spawn_args).not.toHaveProperty("san");
+    const named = { ...evidence, spawnArgs: { ...evidence.spawnArgs, sans: ["10.0.0.7", "app.internal"] } };
+    const text = renderEvidence(named);
+    expect((JSON.parse(text) as typeof plain).spawn_args.san).toEqual(["10.0.0.7", "app.internal"]);
+    expect(parseEvidence(text, "evidence.json").spawnArgs.sans).toEqual(["10.0.0.7", "app.internal"]);
   });
 
   it("keeps a simulation mode", () => {

@@ -17,7 +17,10 @@ export type PckCa = "platform" | "processor";
 
 /** The arguments the enclave was spawned with; they enter its measurement. */
 export interface SpawnArgs {
+  /** The certificate's name (its subject CN and first SAN). */
   host: string;
+  /** Its further SANs (spawn's --san); empty for evidence that has none. */
+  sans: string[];
   /** Expiration of the RA-TLS certificate, Unix seconds. */
   expirationDate: number;
   /** Enclave size in MB. */
@@ -48,6 +51,8 @@ const pem = (label: string) =>
 
 const spawnArgsSchema = z.strictObject({
   host: z.string().min(1),
+  // Written only when spawn was given --san, so evidence of apps without one reads as before.
+  san: z.array(z.string().min(1)).optional(),
   expiration_date: z.number().int().positive(),
   size: z.number().int().positive(),
   app_id: z.string().min(1),
@@ -128,6 +133,7 @@ function fromPython(value: z.infer<typeof pythonSchema>, fileName: string): Evid
     source: "mse-home-python",
     spawnArgs: {
       host: value.input_args.host,
+      sans: [],
       expirationDate: value.input_args.expiration_date,
       size: value.input_args.size,
       appId: value.input_args.app_id,
@@ -180,6 +186,7 @@ export function parseEvidence(text: string, fileName: string): Evidence {
       source: "msehome",
       spawnArgs: {
         host: ours.spawn_args.host,
+        sans: ours.spawn_args.san ?? [],
         expirationDate: ours.spawn_args.expiration_date,
         size: ours.spawn_args.size,
         appId: ours.spawn_args.app_id,
@@ -210,6 +217,7 @@ export function renderEvidence(evidence: Evidence): string {
     mode: evidence.mode,
     spawn_args: {
       host: evidence.spawnArgs.host,
+      ...(evidence.spawnArgs.sans.length > 0 ? { san: evidence.spawnArgs.sans } : {}),
       expiration_date: evidence.spawnArgs.expirationDate,
       size: evidence.spawnArgs.size,
       app_id: evidence.spawnArgs.appId,

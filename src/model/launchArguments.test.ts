@@ -29,6 +29,7 @@ const base = [
 const launch: LaunchArguments = {
   sizeMb: 4096,
   san: "example.com",
+  extraSans: [],
   appId: ID,
   application: "app.mjs:app",
   expiration: 1_900_000_000,
@@ -82,6 +83,7 @@ describe("parseLaunchArguments", () => {
       { ...launch, subprocesses: true },
       { ...launch, dryRun: true },
       { ...launch, sizeMb: 1, san: "10.0.0.7" },
+      { ...launch, extraSans: ["10.0.0.7", "fd00::7", "app.internal"] },
     ]) {
       expect(parseLaunchArguments(formatLaunchArguments(variant))).toEqual(variant);
     }
@@ -93,7 +95,26 @@ describe("parseLaunchArguments", () => {
     expect(parseApplicationSpec(application).exportName).toBe("default");
   });
 
+  it("reads the first --san as the host and the others as further names, in order", () => {
+    const argv = [...base, "--san", "10.0.0.7", "--san", "app.internal"];
+    expect(parseLaunchArguments(argv)).toMatchObject({
+      san: "example.com",
+      extraSans: ["10.0.0.7", "app.internal"],
+    });
+    expect(formatLaunchArguments(parseLaunchArguments(argv)).slice(2, 8)).toEqual([
+      "--san",
+      "example.com",
+      "--san",
+      "10.0.0.7",
+      "--san",
+      "app.internal",
+    ]);
+  });
+
   it.each([
+    [[...base, "--san", "Example.COM"], /--san names "Example.COM" twice/],
+    [[...base, "--san", "bad_name"], /--san must be a DNS name or an IP address, got "bad_name"/],
+    [without("--san"), /^--san is required$/],
     [withFlag("--size", "3000M"), /--size must be a power of two/],
     [withFlag("--size", "4G"), /--size must be a power of two/],
     [
@@ -126,6 +147,7 @@ describe("spawn arguments", () => {
     const spawnArgs = spawnArgsOf({ ...launch, simulation: true, debug: true });
     expect(spawnArgs).toEqual({
       host: "example.com",
+      sans: [],
       expirationDate: 1_900_000_000,
       size: 4096,
       appId: ID,
@@ -138,5 +160,8 @@ describe("spawn arguments", () => {
     });
     expect(launchArgumentsFromSpawnArgs(spawnArgs, "sgx", app)).toEqual(launch);
     expect(launchArgumentsFromSpawnArgs(spawnArgs, "sgx", { subprocesses: true }).subprocesses).toBe(true);
+    const named = { ...launch, extraSans: ["10.0.0.7"] };
+    expect(spawnArgsOf(named).sans).toEqual(["10.0.0.7"]);
+    expect(launchArgumentsFromSpawnArgs(spawnArgsOf(named), "sgx", app)).toEqual(named);
   });
 });

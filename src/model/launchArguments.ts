@@ -1,4 +1,4 @@
-// The app container's launch arguments: `msehome-run --size <MB>M --san <host>
+// The app container's launch arguments: `msehome-run --size <MB>M --san <host> [--san <name>…]
 // --id <uuid> --application <module:export> --expiration <unix> [--subprocesses] [--simulation]
 // [--dry-run] [--debug]`. One typed value, one strict parser (one clear sentence per mistake) and its inverse,
 // shared by spawn (which writes them), the runtime (which boots from them), the operator (which
@@ -13,8 +13,10 @@ import { parseApplicationSpec } from "./mseToml.js";
 export interface LaunchArguments {
   /** Enclave size in MB (MiB): a power of two, written "<MB>M". */
   sizeMb: number;
-  /** Subject alternative name of the RA-TLS certificate: DNS name or IP. */
+  /** The RA-TLS certificate's name (spawn's --host): its subject CN and first SAN; DNS name or IP. */
   san: string;
+  /** Further SANs of the certificate (spawn's --san), in the order given; none for older apps. */
+  extraSans: string[];
   /** App id (a UUID): the configuration server only accepts secrets carrying it. */
   appId: string;
   /** `module:export` in the code directory. */
@@ -43,6 +45,26 @@ export function enclaveSizeText(sizeMb: number): string {
   return `${sizeMb}M`;
 }
 
+/** Whether a certificate name is a DNS name or an IP address (v4 or v6). */
+export function isCertificateName(name: string): boolean {
+  return isIP(name) !== 0 || DNS_NAME.test(name);
+}
+
+/**
+ * What is wrong with a certificate's list of names, or undefined: each must be a DNS name or an IP,
+ * and each appears once (DNS names compared case-insensitively), so the measured text is canonical.
+ */
+export function certificateNamesProblem(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!isCertificateName(name)) return `must be a DNS name or an IP address, got "${name}"`;
+    const key = name.toLowerCase();
+    if (seen.has(key)) return `names "${name}" twice`;
+    seen.add(key);
+  }
+  return undefined;
+}
+
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== "string" || value.length === 0) throw new LaunchArgumentError(`--${name} is required`);
@@ -51,7 +73,7 @@ function required(values: Record<string, unknown>, name: string): string {
 
 /** Reads the argument vector strictly: every flag once, nothing unknown, every value checked. */
 export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -59,7 +81,7 @@ export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
       allowPositionals: false,
       options: {
         size: { type: "string" },
-        san: { type: "string" },
+        san: { type: "string", multiple: true },
         id: { type: "string" },
         application: { type: "string" },
         expiration: { type: "string" },
@@ -83,10 +105,11 @@ export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
     );
   }
 
-  const san = required(values, "san");
-  if (isIP(san) === 0 && !DNS_NAME.test(san)) {
-    throw new LaunchArgumentError(`--san must be a DNS name or an IP address, got "${san}"`);
-  }
+  const sans = (values.san as string[] | undefined) ?? [];
+  if (sans.length === 0) throw new LaunchArgumentError("--san is required");
+  const problem = certificateNamesProblem(sans);
+  if (problem) throw new LaunchArgumentError(`--san ${problem}`);
+  const [san, ...extraSans] = sans as [string, ...string[]];
 
   const appId = required(values, "id");
   if (!uuidSchema.safeParse(appId).success)
@@ -107,6 +130,7 @@ export function parseLaunchArguments(argv: readonly string[]): LaunchArguments {
   return {
     sizeMb,
     san,
+    extraSans,
     appId,
     application,
     expiration: Number(expirationText),
@@ -122,8 +146,7 @@ export function formatLaunchArguments(args: LaunchArguments): string[] {
   const argv = [
     "--size",
     enclaveSizeText(args.sizeMb),
-    "--san",
-    args.san,
+    ...[args.san, ...args.extraSans].flatMap((name) => ["--san", name]),
     "--id",
     args.appId,
     "--application",
@@ -142,6 +165,7 @@ export function formatLaunchArguments(args: LaunchArguments): string[] {
 export function spawnArgsOf(args: LaunchArguments): SpawnArgs {
   return {
     host: args.san,
+    sans: [...args.extraSans],
     expirationDate: args.expiration,
     size: args.sizeMb,
     appId: args.appId,
@@ -161,6 +185,7 @@ export function launchArgumentsFromSpawnArgs(
   return {
     sizeMb: spawnArgs.size,
     san: spawnArgs.host,
+    extraSans: [...spawnArgs.sans],
     appId: spawnArgs.appId,
     application: spawnArgs.application,
     expiration: spawnArgs.expirationDate,

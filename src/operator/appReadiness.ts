@@ -1,5 +1,6 @@
 // Waiting for a spawned, configured or restarted app to reach a state, giving up at a deadline or
-// as soon as its container stops (then with the container's last log lines, to say why).
+// as soon as its container stops or exits to be restarted by its restart policy (then with the
+// container's last log lines, to say why).
 import { type AppContainer, readAppContainer } from "../docker/appContainer.js";
 import { readContainerLogs } from "../docker/containerLogs.js";
 import type { DockerEngine } from "../docker/engine.js";
@@ -51,7 +52,9 @@ export async function lastLogLines(
 
 /**
  * Resolves with the probe once the app is in one of `states`. Throws AppExitedError when the
- * container stops, AppTimeoutError at the deadline; both carry the last log lines.
+ * container stops — or exits and is restarted by the engine (a crash a restart policy would hide,
+ * seen as the restarting status or a restart count above `app`'s) —, AppTimeoutError at the
+ * deadline; both carry the last log lines.
  */
 export async function waitForAppState(
   engine: DockerEngine,
@@ -64,7 +67,7 @@ export async function waitForAppState(
   for (;;) {
     options.signal?.throwIfAborted();
     const current = await readAppContainer(engine, app.id);
-    if (!current.running && current.status !== "restarting") {
+    if (!current.running || current.restartCount > app.restartCount) {
       throw new AppExitedError(
         app.name,
         options.during,

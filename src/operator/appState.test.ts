@@ -39,6 +39,8 @@ function app(overrides: Partial<AppContainer> = {}, port = 1): AppContainer {
     binding: { hostIp: "127.0.0.1", hostPort: port },
     mounts: [],
     devices: [],
+    restartPolicy: { name: "unless-stopped" },
+    restartCount: 0,
     ...overrides,
   };
 }
@@ -52,7 +54,7 @@ describe("state from the container", () => {
     [{ status: "exited", exitCode: 1 }, "error"],
     [{ status: "created", exitCode: null }, "stopped"],
     [{ status: "dead", exitCode: 0, error: "no such device /dev/sgx_enclave" }, "error"],
-    [{ status: "restarting", exitCode: null }, "initializing"],
+    [{ status: "restarting", exitCode: 1 }, "error"],
   ] as const)("%j is %s", (container, state) => {
     expect(containerState(app({ ...container, running: false }))?.state).toBe(state);
   });
@@ -67,6 +69,23 @@ describe("state from the container", () => {
     expect(containerState(app({ status: "exited", running: false, exitCode: 3 }))).toEqual({
       state: "error",
       detail: "the container exited with code 3",
+    });
+  });
+
+  it("says that the engine restarts a crashed app, under which policy and how often so far", () => {
+    const probe = containerState(
+      app({
+        status: "restarting",
+        running: false,
+        exitCode: 3,
+        restartPolicy: { name: "on-failure", maximumRetryCount: 5 },
+        restartCount: 2,
+      }),
+    );
+    expect(probe).toEqual({
+      state: "error",
+      detail:
+        "it exited with code 3 and the engine restarts it (restart policy on-failure:5, 2 restarts so far)",
     });
   });
 

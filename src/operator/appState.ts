@@ -1,6 +1,7 @@
 // What a spawned app is doing, probed from the app itself: initializing, waiting for secrets,
 // running, error or stopped. The container says whether it runs; the app's answer says the rest.
 import type { AppContainer } from "../docker/appContainer.js";
+import { formatRestartPolicy } from "../model/restartPolicy.js";
 import { appEndpoint, mseStatusOf, requestApp } from "./appEndpoint.js";
 
 export type AppState = "initializing" | "waiting for secrets" | "running" | "error" | "stopped";
@@ -16,12 +17,20 @@ const STOPPED_EXIT_CODES = new Set([0, 128 + 15, 128 + 9]);
 
 const PROBE_TIMEOUT_MS = 3_000;
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** The state the container alone tells (undefined when it runs and the app must be asked). */
 export function containerState(app: AppContainer): AppProbe | undefined {
   if (app.running) return undefined;
   switch (app.status) {
     case "restarting":
-      return { state: "initializing", detail: "the container is restarting" };
+      // The engine restarts a container only after it exited: the app failed, and comes back by itself.
+      return {
+        state: "error",
+        detail: `it exited${app.exitCode === null ? "" : ` with code ${app.exitCode}`} and the engine restarts it (restart policy ${formatRestartPolicy(app.restartPolicy)}, ${plural(app.restartCount, "restart")} so far)`,
+      };
     case "created":
       return { state: "stopped", detail: "the container was created but never started" };
     case "paused":

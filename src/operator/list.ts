@@ -1,6 +1,8 @@
-// `msehome list`: every msehome app on the engine, running or not, each probed for its state.
+// `msehome list [--filter key=value]…`: every msehome app on the engine, running or not, each probed
+// for its state, kept when it matches the filters.
 import { listAppContainers } from "../docker/appContainerLookup.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { type ListFilter, matchesListFilter } from "./listFilter.js";
 import { type AppStatus, describeApp } from "./status.js";
 
 export interface ListResult {
@@ -9,7 +11,9 @@ export interface ListResult {
   unreadable: { name: string; reason: string }[];
 }
 
-export async function listApps(request: { engine?: DockerEngine } = {}): Promise<ListResult> {
+export async function listApps(
+  request: { engine?: DockerEngine; filter?: ListFilter } = {},
+): Promise<ListResult> {
   const engine = request.engine ?? (await connectDocker());
   const unreadable: ListResult["unreadable"] = [];
   const containers = await listAppContainers(engine, {
@@ -17,6 +21,9 @@ export async function listApps(request: { engine?: DockerEngine } = {}): Promise
   });
   const now = new Date();
   // Probes run in parallel: a list of stuck apps costs one probe timeout, not one per app.
-  const apps = await Promise.all(containers.map((app) => describeApp(app, now)));
-  return { apps, unreadable };
+  const filter = request.filter ?? {};
+  // The mode is known without probing: apps of another mode are not probed at all.
+  const candidates = containers.filter((app) => !filter.mode || filter.mode.has(app.mode));
+  const apps = await Promise.all(candidates.map((app) => describeApp(app, now)));
+  return { apps: apps.filter((app) => matchesListFilter(app, filter)), unreadable };
 }

@@ -9,7 +9,13 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { type AppContainer, removeAppContainer, startAppContainer } from "../docker/appContainer.js";
+import {
+  type AppContainer,
+  readAppContainer,
+  removeAppContainer,
+  startAppContainer,
+} from "../docker/appContainer.js";
+import { updateRestartPolicy } from "../docker/container.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { explainNoSpace, removeStaleTemporaries, temporaryPathFor } from "../crypto/atomicOutput.js";
 import {
@@ -24,6 +30,7 @@ import { loadImageChecked } from "../docker/reversibleImageLoad.js";
 import type { AppMode } from "../docker/appLabels.js";
 import { isSimulationOnlyImage, SIMULATION_BASE_IMAGE } from "../model/baseImage.js";
 import type { LaunchArguments } from "../model/launchArguments.js";
+import { DEFAULT_RESTART_POLICY, formatRestartPolicy, type RestartPolicy } from "../model/restartPolicy.js";
 import { readMseToml } from "../model/mseToml.js";
 import { PackageFile } from "../package/packageFile.js";
 import { extractTarSafely } from "../package/safeExtract.js";
@@ -49,10 +56,16 @@ export const DEFAULT_CERTIFICATE_DAYS = 365;
 /** `timeoutMs` is how long to wait for the configuration server; `onProbe` sees the app meanwhile. */
 export interface SpawnRequest extends PccsSource, AppWaitRequest {
   name: string;
-  /** DNS name or IP the certificate is issued for. */
+  /** DNS name or IP the certificate is issued for (its subject CN and first SAN). */
   host: string;
-  /** Host port the app is published on (127.0.0.1). */
+  /** Further DNS names or IPs the certificate names (default none). */
+  extraSans?: readonly string[];
+  /** Host address the port is published on (default 127.0.0.1; 0.0.0.0 or :: for every interface). */
+  bind?: string;
+  /** Host port the app is published on. */
   port: number;
+  /** What the engine does when the app exits or the engine restarts (default unless-stopped). */
+  restartPolicy?: RestartPolicy;
   /** Enclave size, MB. */
   sizeMb: number;
   packagePath: string;
@@ -79,7 +92,13 @@ export interface SpawnResult {
   state: AppProbe["state"];
   appId: string;
   host: string;
+  /** The certificate's further names. */
+  sans: string[];
+  /** Where the port is published. */
+  bind: string;
   port: number;
+  /** The restart policy, as --restart writes it. */
+  restartPolicy: string;
   sizeMb: number;
   application: string;
   /** The RA-TLS certificate's expiration, ISO 8601. */
@@ -264,11 +283,13 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const days = request.days ?? DEFAULT_CERTIFICATE_DAYS;
   const timeoutMs = request.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS;
   const signal = request.signal;
-  const hostIp = "127.0.0.1";
+  const hostIp = request.bind ?? "127.0.0.1";
+  const extraSans = [...(request.extraSans ?? [])];
+  const restartPolicy = request.restartPolicy ?? DEFAULT_RESTART_POLICY;
 
   // 1. Everything that can be checked before doing anything.
   request.onPhase?.("Checking the inputs");
-  checkSpawnValues({ ...request, days, timeoutMs, simulation });
+  checkSpawnValues({ ...request, extraSans, bind: hostIp, days, timeoutMs, simulation });
   const paths = workspacePaths(request.outputDir);
   await checkPackageFile(request.packagePath);
   // What a killed spawn left in DIR (the extracted package) goes; its files spawn refuses below.
@@ -336,6 +357,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
     const launch: LaunchArguments = {
       sizeMb: request.sizeMb,
       san: request.host,
+      extraSans,
       appId: randomUUID(),
       application: config.application,
       expiration: Math.floor(now.getTime() / 1000) + days * 86_400,
@@ -370,6 +392,10 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       ...(signal ? { signal } : {}),
     });
     signal?.throwIfAborted();
+    // The policy applies once the app is up: an app that cannot start fails the spawn at once, with
+    // its logs, instead of being restarted in a loop behind it.
+    await updateRestartPolicy(engine, app.id, restartPolicy);
+    rollback.container = await readAppContainer(engine, app.id);
 
     // 7. The evidence, exactly as `msehome evidence` collects it.
     request.onPhase?.(`Collecting the evidence (collateral from ${pccs.baseUrl})`);
@@ -385,7 +411,10 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
       state: probe.state,
       appId: launch.appId,
       host: launch.san,
+      sans: launch.extraSans,
+      bind: hostIp,
       port: request.port,
+      restartPolicy: formatRestartPolicy(restartPolicy),
       sizeMb: launch.sizeMb,
       application: launch.application,
       expiresAt: new Date(launch.expiration * 1000).toISOString(),

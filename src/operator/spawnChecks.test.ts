@@ -29,6 +29,8 @@ import {
 const valid: SpawnValues = {
   name: "myapp",
   host: "myapp.fr",
+  extraSans: [],
+  bind: "127.0.0.1",
   port: 7777,
   sizeMb: 4096,
   days: 365,
@@ -82,9 +84,23 @@ describe("spawn values", () => {
     expect(() => checkSpawnValues(valid)).not.toThrow();
   });
 
+  it("accepts further names and any IPv4 or IPv6 bind address", () => {
+    for (const bind of ["0.0.0.0", "::", "::1", "192.168.1.20"]) {
+      expect(() =>
+        checkSpawnValues({ ...valid, bind, extraSans: ["10.0.0.7", "fd00::7", "myapp.internal"] }),
+      ).not.toThrow();
+    }
+  });
+
   it.each([
     [{ name: "-bad" }, /invalid app name "-bad"/],
     [{ host: "my app" }, /invalid --host "my app"/],
+    [{ extraSans: ["ok.example", "bad name"] }, /invalid --san "bad name": it is neither an IP address/],
+    [{ extraSans: ["MyApp.fr"] }, /invalid --san: it names "MyApp.fr" twice/],
+    [{ extraSans: ["10.0.0.7", "10.0.0.7"] }, /names "10.0.0.7" twice/],
+    [{ bind: "localhost" }, /invalid --bind "localhost": it is not an IPv4 or IPv6 address/],
+    [{ bind: "256.0.0.1" }, /invalid --bind "256.0.0.1"/],
+    [{ bind: "" }, /invalid --bind ""/],
     [{ port: 0 }, /invalid --port 0/],
     [{ port: 70000 }, /invalid --port 70000/],
     [{ sizeMb: 3000 }, /invalid --size 3000: it is not a power of two/],

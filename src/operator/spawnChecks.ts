@@ -10,6 +10,7 @@ import { listVolumesByLabel } from "../docker/volumes.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
+import { certificateNamesProblem } from "../model/launchArguments.js";
 import { OperatorInputError } from "./errors.js";
 import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
 import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
@@ -45,9 +46,19 @@ export function hostProblem(host: string): string | undefined {
   return undefined;
 }
 
+/** Why `address` cannot be where the port is published (an IPv4 or IPv6 address), or undefined. */
+export function bindAddressProblem(address: string): string | undefined {
+  if (isIP(address) === 0) return "it is not an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0, ::1)";
+  return undefined;
+}
+
 export interface SpawnValues {
   name: string;
   host: string;
+  /** Further names of the certificate (--san). */
+  extraSans: readonly string[];
+  /** The host address the port is published on (--bind). */
+  bind: string;
   port: number;
   sizeMb: number;
   days: number;
@@ -65,6 +76,14 @@ export function checkSpawnValues(values: SpawnValues): void {
   }
   const host = hostProblem(values.host);
   if (host) throw new OperatorInputError(`invalid --host ${JSON.stringify(values.host)}: ${host}`);
+  for (const san of values.extraSans) {
+    const problem = hostProblem(san);
+    if (problem) throw new OperatorInputError(`invalid --san ${JSON.stringify(san)}: ${problem}`);
+  }
+  const names = certificateNamesProblem([values.host, ...values.extraSans]);
+  if (names) throw new OperatorInputError(`invalid --san: ${names.replace(/^names/, "it names")}`);
+  const bind = bindAddressProblem(values.bind);
+  if (bind) throw new OperatorInputError(`invalid --bind ${JSON.stringify(values.bind)}: ${bind}`);
   if (!Number.isInteger(values.port) || values.port < 1 || values.port > 65535) {
     throw new OperatorInputError(`invalid --port ${values.port}: it must be between 1 and 65535`);
   }
@@ -177,6 +196,8 @@ function probeListen(hostIp: string, port: number): Promise<string | undefined> 
       if (error.code === "EADDRINUSE") return resolve("something listens there");
       // A privileged port msehome itself may not bind: the engine (root) will say whether it is free.
       if (error.code === "EACCES") return resolve(undefined);
+      if (error.code === "EADDRNOTAVAIL")
+        return resolve("no network interface of this machine has that address");
       resolve(error.code ?? error.message);
     });
     server.listen({ host: hostIp, port, exclusive: true }, () => server.close(() => resolve(undefined)));

@@ -1,9 +1,12 @@
-// `msehome status NAME`: what the app is and what it is doing, read from its container and probed
-// from the app (never from a local cache).
+// `msehome status NAME…`: what each app is and what it is doing, read from its container, probed
+// from the app and, while it runs, its resource use from the engine (never from a local cache).
 import type { AppContainer } from "../docker/appContainer.js";
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import type { AppMode } from "../docker/appLabels.js";
+import { type ContainerStats, readContainerStats } from "../docker/containerStats.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { formatRestartPolicy } from "../model/restartPolicy.js";
+import { type AppOutcome, forEachApp } from "./appBatch.js";
 import { appEndpoint } from "./appEndpoint.js";
 import { type AppState, probeApp } from "./appState.js";
 
@@ -21,9 +24,21 @@ export interface AppStatus {
   sizeMb: number;
   /** The certificate's host name (spawn's --host). */
   host: string;
+  /** The certificate's further names (spawn's --san). */
+  sans: string[];
   port: number;
-  /** Where the port is published on this machine. */
+  /** Where msehome reaches the app (the published address; every interface is reached on loopback). */
   address: string;
+  /** The host address the port is published on (spawn's --bind), as the engine has it. */
+  bind: string;
+  /** The restart policy, as spawn's --restart writes it (`no` for apps spawned before there was one). */
+  restartPolicy: string;
+  /** How often the engine restarted the app under its policy since it was last started by hand. */
+  restartCount: number;
+  /** Seconds since the container last started, while it runs; null otherwise. */
+  uptimeSeconds: number | null;
+  /** Resource use while it runs (when asked for and the engine tells); null otherwise. */
+  resources: ContainerStats | null;
   healthcheckEndpoint: string;
   appId: string;
   application: string;
@@ -43,9 +58,29 @@ export interface AppStatus {
 
 const DAY_MS = 86_400_000;
 
-/** The status of one app container, probing the app when it runs. */
-export async function describeApp(app: AppContainer, now: Date = new Date()): Promise<AppStatus> {
-  const probe = await probeApp(app);
+/** Resource use, when the engine has figures; a failure to read them never hides the status. */
+async function resourcesOf(engine: DockerEngine, app: AppContainer): Promise<ContainerStats | null> {
+  if (!app.running) return null;
+  try {
+    return (await readContainerStats(engine, app.id)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The status of one app container, probing the app when it runs; with `engine`, its resource use
+ * too (one stats request per app: list leaves it out).
+ */
+export async function describeApp(
+  app: AppContainer,
+  now: Date = new Date(),
+  options: { engine?: DockerEngine } = {},
+): Promise<AppStatus> {
+  const [probe, resources] = await Promise.all([
+    probeApp(app),
+    options.engine ? resourcesOf(options.engine, app) : Promise.resolve(null),
+  ]);
   const endpoint = appEndpoint(app);
   const expiresMs = app.labels.expiration * 1000;
   return {
@@ -57,8 +92,17 @@ export async function describeApp(app: AppContainer, now: Date = new Date()): Pr
     oomKilled: app.oomKilled,
     sizeMb: app.labels.sizeMb,
     host: app.labels.host,
+    sans: [...app.launch.extraSans],
     port: app.labels.port,
     address: `${endpoint.address}:${endpoint.port}`,
+    bind: app.binding?.hostIp || "127.0.0.1",
+    restartPolicy: formatRestartPolicy(app.restartPolicy),
+    restartCount: app.restartCount,
+    uptimeSeconds:
+      app.running && app.startedAt
+        ? Math.max(0, Math.floor((now.getTime() - app.startedAt.getTime()) / 1000))
+        : null,
+    resources,
     healthcheckEndpoint: app.labels.healthcheckEndpoint,
     appId: app.labels.appId,
     application: app.labels.application,
@@ -75,5 +119,14 @@ export async function describeApp(app: AppContainer, now: Date = new Date()): Pr
 
 export async function appStatus(request: { name: string; engine?: DockerEngine }): Promise<AppStatus> {
   const engine = request.engine ?? (await connectDocker());
-  return describeApp(await getAppContainer(engine, request.name));
+  return describeApp(await getAppContainer(engine, request.name), new Date(), { engine });
+}
+
+/** The status of each named app, all probed at once; an app that cannot be read is its outcome's error. */
+export async function appStatuses(request: {
+  names: readonly string[];
+  engine?: DockerEngine;
+}): Promise<AppOutcome<AppStatus>[]> {
+  const engine = request.engine ?? (await connectDocker());
+  return forEachApp(request.names, (name) => appStatus({ name, engine }));
 }

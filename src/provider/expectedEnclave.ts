@@ -1,6 +1,9 @@
 // The enclave the code provider expects, from the operator's evidence and the provider's own
 // package: MRENCLAVE given, or recomputed from the package under the evidence's spawn arguments
-// (packageMeasurement); MRSIGNER of the evidence's signer key; the application mse.toml names.
+// (packageMeasurement); MRSIGNER of the evidence's signer key; the application mse.toml names; the
+// names the certificate presents.
+import { isIP } from "node:net";
+import { canonicalIp, certificateNames } from "../attestation/ratls.js";
 import type { VerificationCheck } from "../attestation/verificationReport.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { parseEvidence, type Evidence } from "../model/evidence.js";
@@ -53,4 +56,37 @@ export function applicationCheck(evidence: Evidence, measured: PackageMeasuremen
         ok: false,
         reason: `the enclave serves ${served}, but the package's mse.toml names ${measured.application}`,
       };
+}
+
+function nameKey(name: string): string {
+  return isIP(name) === 0 ? name.toLowerCase() : canonicalIp(name);
+}
+
+/**
+ * The certificate names exactly the host and further names the evidence's spawn arguments measured
+ * (MRENCLAVE binds them: a certificate naming anything else is not what this enclave made).
+ */
+export function certificateNamesCheck(certificatePem: string, evidence: Evidence): VerificationCheck {
+  const expected = [evidence.spawnArgs.host, ...evidence.spawnArgs.sans];
+  const presented = certificateNames(certificatePem);
+  const have = new Set(presented.map(nameKey));
+  const want = new Set(expected.map(nameKey));
+  const missing = expected.filter((name) => !have.has(nameKey(name)));
+  const extra = presented.filter((name) => !want.has(nameKey(name)));
+  if (missing.length === 0 && extra.length === 0) {
+    return {
+      name: "ratls.certificate.names",
+      ok: true,
+      reason: `the certificate names ${expected.join(", ")}, as spawned`,
+    };
+  }
+  const problems = [
+    ...(missing.length > 0 ? [`not ${missing.join(", ")}`] : []),
+    ...(extra.length > 0 ? [`also ${extra.join(", ")}`] : []),
+  ];
+  return {
+    name: "ratls.certificate.names",
+    ok: false,
+    reason: `the certificate names ${presented.join(", ") || "nothing"} (${problems.join("; ")}), but the enclave was spawned for ${expected.join(", ")}`,
+  };
 }

@@ -10,7 +10,12 @@ import { parseCertificate } from "../attestation/certificate.js";
 import { mrsignerFromPublicKey } from "../attestation/mrsigner.js";
 import type { PolicyReason } from "../attestation/policy.js";
 import { certificationChainDers, parseQuote } from "../attestation/quote.js";
-import { certificateDer, extractQuoteFromCertificate, fetchPeerCertificate } from "../attestation/ratls.js";
+import {
+  certificateDer,
+  certificateNames,
+  extractQuoteFromCertificate,
+  fetchPeerCertificate,
+} from "../attestation/ratls.js";
 import type { VerificationCheck, VerificationReport } from "../attestation/verify.js";
 import type { Evidence } from "../model/evidence.js";
 import type { PccsSource } from "../model/pccsSource.js";
@@ -18,6 +23,7 @@ import { SIMULATION_ROOT_CA_SHA256 } from "../simulation/pki.js";
 import { verifyEnclave } from "./enclaveVerification.js";
 import {
   applicationCheck,
+  certificateNamesCheck,
   expectedMrEnclave,
   readEvidenceFile,
   type ExpectedMeasurement,
@@ -68,6 +74,8 @@ export interface VerifyLiveResult {
   url: string;
   /** SHA-256 of the DER of the certificate the app presented. */
   certificateSha256: string;
+  /** The names (SANs) that certificate presents. */
+  certificateNames: string[];
   /** The PCCS the collateral came from. */
   collateralSource: string;
   /** The evidence the live certificate was compared with, with --evidence. */
@@ -148,7 +156,12 @@ export async function verifyLive(request: VerifyLiveRequest): Promise<VerifyLive
     quote,
     collateral,
     certificatePem,
-    certificateChecks: evidence ? [evidenceCertificateCheck(certificatePem, evidence, app)] : [],
+    certificateChecks: evidence
+      ? [
+          evidenceCertificateCheck(certificatePem, evidence, app),
+          certificateNamesCheck(certificatePem, evidence),
+        ]
+      : [],
     expected: { mrEnclave, mrSigner },
     moreChecks: measured && evidence ? [applicationCheck(evidence, measured)] : [],
     at: request.at ?? new Date(),
@@ -162,6 +175,7 @@ export async function verifyLive(request: VerifyLiveRequest): Promise<VerifyLive
     accepted: verdict.accepted,
     url: app.url,
     certificateSha256: parseCertificate(certificateDer(certificatePem)).fingerprint,
+    certificateNames: certificateNames(certificatePem),
     collateralSource: source,
     evidence: request.evidencePath ?? null,
     mode: report.mode,

@@ -7,6 +7,7 @@ import { launchArgumentsOf, parseDryRunMeasurement } from "./packageMeasurement.
 const HEX = "ab".repeat(32);
 const spawnArgs = {
   host: "app.example.com",
+  sans: [] as string[],
   expirationDate: 1_900_000_000,
   size: 4096,
   appId: "0f3d9c1e-4a4b-4d55-9a43-0d8a4b2f6a10",
@@ -34,6 +35,20 @@ describe("launchArgumentsOf", () => {
     expect(formatLaunchArguments(launchArgumentsOf(spawnArgs, "sgx", noSubprocesses))).not.toContain(
       "--simulation",
     );
+  });
+
+  it("gives the evidence's further names as --san after the host, in their order", () => {
+    const argv = formatLaunchArguments(
+      launchArgumentsOf({ ...spawnArgs, sans: ["10.0.0.7", "app.internal"] }, "sgx", noSubprocesses),
+    );
+    expect(argv.slice(2, 8)).toEqual([
+      "--san",
+      "app.example.com",
+      "--san",
+      "10.0.0.7",
+      "--san",
+      "app.internal",
+    ]);
   });
 
   it("asks for subprocesses exactly when the package's mse.toml allows them", () => {

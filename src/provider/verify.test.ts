@@ -170,4 +170,44 @@ describe("verifyEvidence on simulated evidence", () => {
     });
     expect(result.reasons.map((r) => r.check)).toEqual(["ratls.binding"]);
   });
+
+  it("checks the certificate's names against the spawn arguments: host and further names, no more, no fewer", async () => {
+    const named = raTlsCertificate(platform, { signerPem, names: ["localhost", "10.0.0.7", "app.internal"] });
+    const good = out("sim-named.json");
+    await writeSimulatedEvidence(good, named, signerPem, server.url, ["10.0.0.7", "app.internal"]);
+    const accepted = await verifyEvidence({
+      evidencePath: good,
+      outputDir: out("named"),
+      mrEnclave: named.mrEnclave,
+      simulation: true,
+    });
+    expect(accepted.accepted).toBe(true);
+    expect(accepted.report.checks.find((c) => c.name === "ratls.certificate.names")?.reason).toBe(
+      "the certificate names localhost, 10.0.0.7, app.internal, as spawned",
+    );
+
+    // Evidence claiming a name the certificate lacks, or a certificate with a name never spawned.
+    const lacking = out("sim-lacking.json");
+    await writeSimulatedEvidence(lacking, named, signerPem, server.url, ["10.0.0.7", "other.example"]);
+    const refused = await verifyEvidence({
+      evidencePath: lacking,
+      outputDir: out("lacking"),
+      mrEnclave: named.mrEnclave,
+      simulation: true,
+    });
+    expect(refused.accepted).toBe(false);
+    expect(refused.reasons.map((r) => r.check)).toEqual(["ratls.certificate.names"]);
+    expect(refused.reasons[0]!.message).toMatch(
+      /names localhost, 10\.0\.0\.7, app\.internal \(not other\.example; also app\.internal\), but the enclave was spawned for localhost, 10\.0\.0\.7, other\.example/,
+    );
+    const extra = out("sim-extra.json");
+    await writeSimulatedEvidence(extra, named, signerPem, server.url);
+    const extraResult = await verifyEvidence({
+      evidencePath: extra,
+      outputDir: out("extra"),
+      mrEnclave: named.mrEnclave,
+      simulation: true,
+    });
+    expect(extraResult.reasons.map((r) => r.check)).toEqual(["ratls.certificate.names"]);
+  });
 });

@@ -12,6 +12,7 @@ import type { Evidence } from "../model/evidence.js";
 import { verifyEnclave } from "./enclaveVerification.js";
 import {
   applicationCheck,
+  certificateNamesCheck,
   expectedMrEnclave,
   readEvidenceFile,
   type ExpectedMeasurement,
@@ -58,6 +59,7 @@ export async function verifyEvidence(request: VerifyEvidenceRequest): Promise<Ve
     quote: extractQuoteFromCertificate(evidence.certificatePem),
     collateral: evidence.collateral,
     certificatePem: evidence.certificatePem,
+    certificateChecks: [certificateNamesCheck(evidence.certificatePem, evidence)],
     expected: { mrEnclave, mrSigner },
     moreChecks: measured ? [applicationCheck(evidence, measured)] : [],
     at: request.at ?? new Date(),

@@ -45,7 +45,7 @@ async function enclaveKeys(
 /** A new TLS key and RA-TLS certificate whose quote binds it and the enclave key. */
 export async function createIdentity(
   provider: AttestationProvider,
-  certificate: { san: string; expiration: number },
+  certificate: { san: string; extraSans: readonly string[]; expiration: number },
 ): Promise<EnclaveIdentity> {
   const keys = await enclaveKeys(provider);
   const tlsKey = await generateTlsKey();
@@ -53,6 +53,7 @@ export async function createIdentity(
   const certificatePem = await createRaTlsCertificate({
     key: tlsKey,
     san: certificate.san,
+    extraSans: certificate.extraSans,
     notAfter: new Date(certificate.expiration * 1000),
     quote,
   });

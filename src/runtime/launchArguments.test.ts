@@ -21,12 +21,16 @@ describe("runtime launch arguments", () => {
     expect(measuredArguments(parseLaunchArguments([...base, "--simulation", "--dry-run"]))).toEqual({
       size: "4096M",
       san: "example.com",
+      extraSans: [],
       id: ID,
       application: "app.mjs:app",
       expiration: 1900000000,
       subprocesses: false,
     });
     expect(measuredArguments(parseLaunchArguments([...base, "--subprocesses"])).subprocesses).toBe(true);
+    expect(measuredArguments(parseLaunchArguments([...base, "--san", "10.0.0.7"])).extraSans).toEqual([
+      "10.0.0.7",
+    ]);
   });
 
   it("reproduce themselves as the enclave's argv without --dry-run", () => {

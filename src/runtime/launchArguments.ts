@@ -4,7 +4,7 @@ import { enclaveSizeText, formatLaunchArguments, type LaunchArguments } from "..
 import type { MeasuredArguments } from "./measurement.js";
 
 export const RUN_USAGE =
-  "usage: msehome-run --size <MB>M --san <host> --id <uuid> --application <module:export> " +
+  "usage: msehome-run --size <MB>M --san <host> [--san <name>]... --id <uuid> --application <module:export> " +
   "--expiration <unix seconds> [--subprocesses] [--dry-run] [--simulation] [--debug]";
 
 /** The arguments the measurement binds. */
@@ -12,6 +12,7 @@ export function measuredArguments(args: LaunchArguments): MeasuredArguments {
   return {
     size: enclaveSizeText(args.sizeMb),
     san: args.san,
+    extraSans: args.extraSans,
     id: args.appId,
     application: args.application,
     expiration: args.expiration,

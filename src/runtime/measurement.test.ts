@@ -27,6 +27,7 @@ beforeEach(async () => {
     args: {
       size: "4096M",
       san: "localhost",
+      extraSans: [],
       id: "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c11",
       application: "app.mjs:app",
       expiration: 1900000000,
@@ -57,6 +58,21 @@ describe("measurement", () => {
     ]);
   });
 
+  it("lists further certificate names after the host, each on its own line, in order", async () => {
+    const list = await measurementList({
+      ...inputs,
+      args: { ...inputs.args, extraSans: ["10.0.0.7", "app.internal"] },
+    });
+    expect(list.filter((line) => line.startsWith("arg san"))).toEqual([
+      'arg san "localhost"',
+      'arg san "10.0.0.7"',
+      'arg san "app.internal"',
+    ]);
+    const swapped = { ...inputs, args: { ...inputs.args, extraSans: ["app.internal", "10.0.0.7"] } };
+    const ordered = { ...inputs, args: { ...inputs.args, extraSans: ["10.0.0.7", "app.internal"] } };
+    expect(await hex(swapped)).not.toBe(await hex(ordered));
+  });
+
   it("is stable for the same inputs and changes with one byte of code", async () => {
     const first = await hex(inputs);
     expect(await hex(inputs)).toBe(first);
@@ -67,6 +83,7 @@ describe("measurement", () => {
   it.each([
     ["size", { size: "8192M" }],
     ["san", { san: "127.0.0.1" }],
+    ["further san", { extraSans: ["10.0.0.7"] }],
     ["id", { id: "0a7d1f04-5a0e-4e8a-9c3e-2b1f6f1f7c12" }],
     ["application", { application: "app.mjs:other" }],
     ["expiration", { expiration: 1900000001 }],

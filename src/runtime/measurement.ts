@@ -12,6 +12,8 @@ export const MEASUREMENT_FORMAT = "msehome-measurement 1";
 export interface MeasuredArguments {
   size: string;
   san: string;
+  /** Further certificate names, each its own line after `san` (none: the list is as before they existed). */
+  extraSans: readonly string[];
   id: string;
   application: string;
   expiration: number;
@@ -107,10 +109,11 @@ export async function measurementList(inputs: MeasurementInputs): Promise<string
     lines.push("dependencies none");
   }
   lines.push(...treeLines("code", inputs.codeDir, buffer));
-  const { size, san, id, application, expiration, subprocesses } = inputs.args;
+  const { size, san, extraSans, id, application, expiration, subprocesses } = inputs.args;
   lines.push(
     `arg size ${JSON.stringify(size)}`,
     `arg san ${JSON.stringify(san)}`,
+    ...extraSans.map((name) => `arg san ${JSON.stringify(name)}`),
     `arg id ${JSON.stringify(id)}`,
     `arg application ${JSON.stringify(application)}`,
     `arg expiration ${expiration}`,

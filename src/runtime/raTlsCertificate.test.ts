@@ -2,6 +2,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { certificateNames } from "../attestation/ratls.js";
 import {
   createRaTlsCertificate,
   generateTlsKey,
@@ -37,6 +38,23 @@ describe("RA-TLS certificate", () => {
       quote: new Uint8Array([1]),
     });
     expect(new X509Certificate(pem).subjectAltName).toBe("IP Address:127.0.0.1");
+  });
+
+  it("names the host first, then the further names, DNS or IP", async () => {
+    const pem = await createRaTlsCertificate({
+      key: await generateTlsKey(),
+      san: "app.example.com",
+      extraSans: ["10.0.0.7", "fd00::7", "app.internal"],
+      notAfter: new Date(Date.now() + 3_600_000),
+      quote: new Uint8Array([1]),
+    });
+    const certificate = new X509Certificate(pem);
+    expect(certificate.subject).toContain("CN=app.example.com");
+    expect(certificate.subjectAltName).toBe(
+      "DNS:app.example.com, IP Address:10.0.0.7, IP Address:FD00:0:0:0:0:0:0:7, DNS:app.internal",
+    );
+    // What verify reads back: IPs as canonical text.
+    expect(certificateNames(pem)).toEqual(["app.example.com", "10.0.0.7", "fd00::7", "app.internal"]);
   });
 
   it("refuses an expiration that is already past", async () => {

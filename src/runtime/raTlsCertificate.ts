@@ -1,4 +1,5 @@
-// The RA-TLS certificate: self-signed X.509 v3 over an EC P-256 key, SAN = --san, notAfter =
+// The RA-TLS certificate: self-signed X.509 v3 over an EC P-256 key, subject CN and first SAN = the
+// first --san (spawn's --host), further SANs = the other --san names in order, notAfter =
 // --expiration, with the enclave's DCAP quote in extension 1.2.840.113741.1337.6 (non-critical).
 // The quote's report_data binds the certificate key and the enclave's X25519 key.
 import "reflect-metadata";
@@ -69,7 +70,10 @@ export function raTlsReportData(tlsPublicKeyRaw: Uint8Array, enclavePublicKey: U
 
 export interface RaTlsCertificateOptions {
   key: TlsKey;
+  /** The certificate's name: subject CN and first SAN. */
   san: string;
+  /** Further SANs, after it. */
+  extraSans?: readonly string[];
   notAfter: Date;
   notBefore?: Date;
   quote: Uint8Array;
@@ -92,7 +96,13 @@ export async function createRaTlsCertificate(options: RaTlsCertificateOptions): 
     keys: key.keys as unknown as X509KeyPair,
     signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
     extensions: [
-      new x509.SubjectAlternativeNameExtension([{ type: isIP(san) ? "ip" : "dns", value: san }], false),
+      new x509.SubjectAlternativeNameExtension(
+        [san, ...(options.extraSans ?? [])].map((name) => ({
+          type: isIP(name) ? ("ip" as const) : ("dns" as const),
+          value: name,
+        })),
+        false,
+      ),
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(
         x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,

@@ -27,6 +27,7 @@ describeDocker("msehome-run --dry-run on the SGX hardware path", () => {
   const launch: LaunchArguments = {
     sizeMb: 2048,
     san: "app.example.com",
+    extraSans: [],
     appId: randomUUID(),
     application: "app.mjs:app",
     expiration: 1_900_000_000,

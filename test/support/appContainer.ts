@@ -17,6 +17,7 @@ export function simulationLaunch(
   return {
     sizeMb: 2048,
     san: "localhost",
+    extraSans: [],
     application: "app.mjs:app",
     subprocesses: false,
     simulation: true,

@@ -1,4 +1,4 @@
-// `msehome list`: the table of apps (or --json); the work is in operator/list.
+// `msehome list [--filter key=value]…`: the table of apps (or --json); the work is in operator/list.
 import type { Command } from "commander";
 import { contextOf, printResult, warn } from "../output.js";
 
@@ -7,15 +7,24 @@ export function registerList(program: Command): void {
     .command("list")
     .summary("[operator] list the msehome apps")
     .description(
-      "List the msehome apps on this Docker engine, running or not, with the state probed from each (use --json for the full records).",
+      "List the msehome apps on this Docker engine, running or not, with the state probed from each (use --json for the full records). Filters work as docker ps's: values of one key are alternatives, different keys must all match.",
     )
-    .action(async (_options: unknown, command: Command) => {
+    .option(
+      "--filter <key=value>",
+      "keep the apps matching: state=initializing|waiting-for-secrets|running|error|stopped, mode=sgx|simulation (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .action(async (options: { filter: string[] }, command: Command) => {
       const { listApps } = await import("../../operator/list.js");
-      const result = await listApps();
+      const { parseListFilters } = await import("../../operator/listFilter.js");
+      const filter = parseListFilters(options.filter);
+      const result = await listApps({ filter });
       for (const { name, reason } of result.unreadable)
         warn(`container ${name} carries msehome labels but ${reason}`);
       printResult(contextOf(command), result.apps, () => {
-        if (result.apps.length === 0) return "No msehome apps.";
+        if (result.apps.length === 0)
+          return options.filter.length > 0 ? "No msehome apps match the filters." : "No msehome apps.";
         const header = ["NAME", "STATE", "MODE", "HOST", "PORT", "SIZE", "STARTED", "EXPIRES"];
         const rows = result.apps.map((app) => [
           app.name,

@@ -1,7 +1,14 @@
-// `msehome spawn NAME --host H --port P --size MB --package F --output DIR …`: flags, progress and
+// `msehome spawn NAME --host H [--san N]… [--bind ADDR] --port P [--restart POLICY] --size MB
+// --package F --output DIR …`: flags, progress and
 // output; the work is in operator/spawn.
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { APP_NAME_EXPECTATION } from "../../model/appName.js";
+import {
+  DEFAULT_RESTART_POLICY,
+  formatRestartPolicy,
+  parseRestartPolicy,
+  type RestartPolicy,
+} from "../../model/restartPolicy.js";
 import type { SpawnRequest } from "../../operator/spawn.js";
 import { withAppProgress } from "../appProgress.js";
 import { createTransferProgress } from "../transferProgress.js";
@@ -21,7 +28,10 @@ import {
 
 interface SpawnFlags extends PccsFlags {
   host: string;
+  san: string[];
+  bind: string;
   port: number;
+  restart: RestartPolicy;
   size: number;
   package: string;
   output: string;
@@ -30,6 +40,18 @@ interface SpawnFlags extends PccsFlags {
   timeout: number;
   simulation?: boolean;
   platform?: string;
+}
+
+function restartPolicyFlag(value: string): RestartPolicy {
+  try {
+    return parseRestartPolicy(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 export function registerSpawn(program: Command): void {
@@ -42,9 +64,28 @@ export function registerSpawn(program: Command): void {
     .argument("<name>", `the app's name, used by every later command: ${APP_NAME_EXPECTATION}`)
     .requiredOption(
       "--host <host>",
-      "the DNS name (or IP) the app is reached at; its certificate is issued for it",
+      "the DNS name (or IP) the app is reached at; its certificate is issued for it (subject and first SAN)",
     )
-    .requiredOption("--port <port>", "the port the app is published on, on 127.0.0.1", parsePort)
+    .option(
+      "--san <name>",
+      "a further DNS name or IP the certificate names (repeatable); measured like --host",
+      collect,
+      [],
+    )
+    .option(
+      "--bind <address>",
+      "the host address the port is published on (IPv4 or IPv6; 0.0.0.0 or :: for every interface); not in the certificate",
+      "127.0.0.1",
+    )
+    .requiredOption("--port <port>", "the port the app is published on, at the --bind address", parsePort)
+    .addOption(
+      new Option(
+        "--restart <policy>",
+        "what the engine does when the app exits or the engine restarts, as Docker's --restart: no, on-failure[:N], unless-stopped or always",
+      )
+        .argParser(restartPolicyFlag)
+        .default(DEFAULT_RESTART_POLICY, formatRestartPolicy(DEFAULT_RESTART_POLICY)),
+    )
     .requiredOption(
       "--size <MB>",
       "enclave size in MB: a power of two, at least 2048 on SGX hardware (e.g. 4096)",
@@ -95,7 +136,10 @@ export function registerSpawn(program: Command): void {
           return await spawnApp({
             name,
             host: flags.host,
+            extraSans: flags.san,
+            bind: flags.bind,
             port: flags.port,
+            restartPolicy: flags.restart,
             sizeMb: flags.size,
             packagePath: flags.package,
             outputDir: flags.output,
@@ -119,7 +163,9 @@ export function registerSpawn(program: Command): void {
       printResult(ctx, done, () =>
         [
           `Spawned ${done.name}${done.mode === "simulation" ? " on a SIMULATED SGX platform" : ""}: ${done.state}.`,
-          `  URL:          https://${done.host}:${done.port} (published on 127.0.0.1:${done.port})`,
+          `  URL:          https://${done.host}:${done.port} (published on ${publishedAddress(done.bind, done.port)})`,
+          ...(done.sans.length > 0 ? [`  Also named:   ${done.sans.join(", ")}`] : []),
+          `  Restart:      ${done.restartPolicy}`,
           `  App id:       ${done.appId}`,
           `  Expires at:   ${done.expiresAt}`,
           `  Evidence:     ${done.files.evidence} (send it to the code provider)`,
@@ -130,4 +176,9 @@ export function registerSpawn(program: Command): void {
         ].join("\n"),
       );
     });
+}
+
+/** `address:port`, IPv6 in brackets. */
+function publishedAddress(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
