@@ -10,6 +10,17 @@ export class OperatorInputError extends Error {
   }
 }
 
+/**
+ * The app's name is held on the engine by what an earlier spawn left (its app, or the volumes of a
+ * spawn that never got a container): a state of the machine, so exit code 1 like a taken port.
+ */
+export class AppNameHeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AppNameHeldError";
+  }
+}
+
 /** The app's container stopped while msehome waited for it; `logs` holds its last output. */
 export class AppExitedError extends Error {
   constructor(

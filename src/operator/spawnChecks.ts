@@ -11,7 +11,7 @@ import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
 import { certificateNamesProblem } from "../model/launchArguments.js";
-import { OperatorInputError } from "./errors.js";
+import { AppNameHeldError, OperatorInputError } from "./errors.js";
 import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
 import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
 import { pccsClientFor, type PccsSource } from "./pccsSource.js";
@@ -174,14 +174,14 @@ export async function checkNameFree(engine: DockerEngine, name: string): Promise
     // A spawn killed before its container existed leaves the volumes it filled, and nothing else.
     const volumes = await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name });
     if (volumes.length > 0) {
-      throw new OperatorInputError(
+      throw new AppNameHeldError(
         `volumes of an unfinished spawn of "${name}" remain (${volumes.join(", ")}); remove them with "docker volume rm ${volumes.join(" ")}", or choose another name`,
       );
     }
     return;
   }
   if (existing.labels.msehome === "1") {
-    throw new OperatorInputError(
+    throw new AppNameHeldError(
       `an msehome app named "${name}" already exists (its container is ${existing.status}); remove it with "msehome stop ${name} --remove", or choose another name`,
     );
   }
