@@ -23,7 +23,6 @@ import {
   DockerEngineError,
   DockerNotFoundError,
   DockerUnavailableError,
-  ImageLoadError,
 } from "../docker/errors.js";
 import { inspectImage, removeImage, tagImage } from "../docker/images.js";
 import { loadImageChecked } from "../docker/reversibleImageLoad.js";
