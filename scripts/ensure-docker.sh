@@ -35,6 +35,14 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
+# The engine-fault tests give an engine of their own a bridge of its own (ip, from iproute2).
+if ! command -v ip >/dev/null 2>&1; then
+  echo "ensure-docker: installing Debian's iproute2 package..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq iproute2 >/dev/null
+fi
+
 # Starts dockerd with the given extra flags and waits up to 60 s for it to answer.
 # Returns 0 when it answers, 2 when it exited, 1 when it still runs without answering.
 start_dockerd() {
