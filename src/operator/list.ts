@@ -4,6 +4,8 @@ import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { type AppStatus, describeApp } from "./status.js";
 
 export interface ListResult {
+  /** The Docker engine listed. */
+  engine: string;
   apps: AppStatus[];
   /** Containers labelled as msehome apps whose labels cannot be read (name and why). */
   unreadable: { name: string; reason: string }[];
@@ -17,6 +19,6 @@ export async function listApps(request: { engine?: DockerEngine } = {}): Promise
   });
   const now = new Date();
   // Probes run in parallel: a list of stuck apps costs one probe timeout, not one per app.
-  const apps = await Promise.all(containers.map((app) => describeApp(app, now)));
-  return { apps, unreadable };
+  const apps = await Promise.all(containers.map((app) => describeApp(engine, app, now)));
+  return { engine: engine.description, apps, unreadable };
 }

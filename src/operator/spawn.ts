@@ -26,6 +26,7 @@ import type { PccsSource } from "./pccsSource.js";
 import type { SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 import {
   checkNameFree,
+  checkReachable,
   checkPackageFile,
   checkPortFree,
   checkSpawnHost,
@@ -41,8 +42,10 @@ export interface SpawnRequest extends PccsSource, AppWaitRequest {
   name: string;
   /** DNS name or IP the certificate is issued for. */
   host: string;
-  /** Host port the app is published on (127.0.0.1). */
+  /** Host port the app is published on. */
   port: number;
+  /** Address of the engine's machine the port is published on (default 127.0.0.1). */
+  bind?: string;
   /** Enclave size, MB. */
   sizeMb: number;
   packagePath: string;
@@ -157,7 +160,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   const days = request.days ?? DEFAULT_CERTIFICATE_DAYS;
   const timeoutMs = request.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS;
   const signal = request.signal;
-  const hostIp = "127.0.0.1";
+  const hostIp = request.bind ?? "127.0.0.1";
 
   // 1. Everything that can be checked before doing anything.
   request.onPhase?.("Checking the inputs");
@@ -170,6 +173,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   // The platform, and a PCCS that answers for it (else the spawn would fail at its very end).
   const pccs = await checkSpawnHost(request);
   const engine = request.engine ?? (await connectDocker());
+  checkReachable(engine, hostIp);
   await checkNameFree(engine, request.name);
   await checkPortFree(engine, hostIp, request.port);
 

@@ -8,6 +8,7 @@ import { findContainer } from "../docker/container.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
+import { AppUnreachableError, publishedAddress } from "./appEndpoint.js";
 import { OperatorInputError } from "./errors.js";
 import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
 import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
@@ -142,6 +143,18 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
   return pccs;
 }
 
+/** Refuses to publish the app where this machine could not reach it (a tcp:// engine's loopback). */
+export function checkReachable(engine: DockerEngine, hostIp: string): void {
+  if (isIP(hostIp) === 0) throw new OperatorInputError(`--bind ${hostIp} is not an IP address`);
+  try {
+    publishedAddress(engine.reach, hostIp);
+  } catch (error) {
+    if (error instanceof AppUnreachableError)
+      throw new OperatorInputError(`--bind ${hostIp}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** Refuses a name any container on the engine already has (apps or not). */
 export async function checkNameFree(engine: DockerEngine, name: string): Promise<void> {
   const existing = await findContainer(engine, name);
@@ -176,6 +189,7 @@ export async function checkPortFree(engine: DockerEngine, hostIp: string, port: 
       `the msehome app "${holder.name}" (${holder.running ? "running" : "stopped"}) has it`,
     );
   }
-  const busy = await probeListen(hostIp, port);
+  // Only a local engine's ports are this machine's; a remote engine refuses a taken port itself.
+  const busy = engine.reach.kind === "local" ? await probeListen(hostIp, port) : undefined;
   if (busy) throw new PortUnavailableError(hostIp, port, busy);
 }

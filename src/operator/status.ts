@@ -9,6 +9,8 @@ import { type AppState, probeApp } from "./appState.js";
 
 export interface AppStatus {
   name: string;
+  /** The Docker engine the app runs on ("ssh://op@sgx-1", "unix:///var/run/docker.sock"). */
+  engine: string;
   mode: AppMode;
   state: AppState;
   /** Why the app is in that state, in a few words. */
@@ -18,7 +20,7 @@ export interface AppStatus {
   /** The certificate's host name (spawn's --host). */
   host: string;
   port: number;
-  /** Where the port is published on this machine. */
+  /** Where the port is published, as reached from this machine. */
   address: string;
   healthcheckEndpoint: string;
   appId: string;
@@ -40,19 +42,24 @@ export interface AppStatus {
 const DAY_MS = 86_400_000;
 
 /** The status of one app container, probing the app when it runs. */
-export async function describeApp(app: AppContainer, now: Date = new Date()): Promise<AppStatus> {
-  const probe = await probeApp(app);
-  const endpoint = appEndpoint(app);
+export async function describeApp(
+  engine: DockerEngine,
+  app: AppContainer,
+  now: Date = new Date(),
+): Promise<AppStatus> {
+  const probe = await probeApp(app, { reach: engine.reach });
+  const endpoint = appEndpoint(app, engine.reach);
   const expiresMs = app.labels.expiration * 1000;
   return {
     name: app.name,
+    engine: engine.description,
     mode: app.mode,
     state: probe.state,
     detail: probe.detail,
     sizeMb: app.labels.sizeMb,
     host: app.labels.host,
     port: app.labels.port,
-    address: `${endpoint.address}:${endpoint.port}`,
+    address: endpoint.where ?? `${endpoint.address}:${endpoint.port}`,
     healthcheckEndpoint: app.labels.healthcheckEndpoint,
     appId: app.labels.appId,
     application: app.labels.application,
@@ -69,5 +76,5 @@ export async function describeApp(app: AppContainer, now: Date = new Date()): Pr
 
 export async function appStatus(request: { name: string; engine?: DockerEngine }): Promise<AppStatus> {
   const engine = request.engine ?? (await connectDocker());
-  return describeApp(await getAppContainer(engine, request.name));
+  return describeApp(engine, await getAppContainer(engine, request.name));
 }

@@ -15,7 +15,7 @@ export function registerList(program: Command): void {
       for (const { name, reason } of result.unreadable)
         warn(`container ${name} carries msehome labels but ${reason}`);
       printResult(contextOf(command), result.apps, () => {
-        if (result.apps.length === 0) return "No msehome apps.";
+        if (result.apps.length === 0) return `No msehome apps.\nEngine: ${result.engine}`;
         const header = ["NAME", "STATE", "MODE", "HOST", "PORT", "SIZE", "STARTED", "EXPIRES"];
         const rows = result.apps.map((app) => [
           app.name,
@@ -35,7 +35,7 @@ export function registerList(program: Command): void {
             .map((cell, column) => cell.padEnd(widths[column]!))
             .join("  ")
             .trimEnd();
-        return [line(header), ...rows.map(line)].join("\n");
+        return [line(header), ...rows.map(line), `Engine: ${result.engine}`].join("\n");
       });
     });
 }

@@ -21,6 +21,7 @@ import {
 interface SpawnFlags extends PccsFlags {
   host: string;
   port: number;
+  bind: string;
   size: number;
   package: string;
   output: string;
@@ -43,7 +44,12 @@ export function registerSpawn(program: Command): void {
       "--host <host>",
       "the DNS name (or IP) the app is reached at; its certificate is issued for it",
     )
-    .requiredOption("--port <port>", "the port the app is published on, on 127.0.0.1", parsePort)
+    .requiredOption("--port <port>", "the port the app is published on", parsePort)
+    .option(
+      "--bind <address>",
+      "the address of the engine's machine the port is published on (0.0.0.0: every interface; needed for a tcp:// engine)",
+      "127.0.0.1",
+    )
     .requiredOption(
       "--size <MB>",
       "enclave size in MB: a power of two, at least 2048 on SGX hardware (e.g. 4096)",
@@ -94,6 +100,7 @@ export function registerSpawn(program: Command): void {
             name,
             host: flags.host,
             port: flags.port,
+            bind: flags.bind,
             sizeMb: flags.size,
             packagePath: flags.package,
             outputDir: flags.output,
@@ -113,7 +120,7 @@ export function registerSpawn(program: Command): void {
       printResult(ctx, done, () =>
         [
           `Spawned ${done.name}${done.mode === "simulation" ? " on a SIMULATED SGX platform" : ""}: ${done.state}.`,
-          `  URL:          https://${done.host}:${done.port} (published on 127.0.0.1:${done.port})`,
+          `  URL:          https://${done.host}:${done.port} (published on ${flags.bind}:${done.port})`,
           `  App id:       ${done.appId}`,
           `  Expires at:   ${done.expiresAt}`,
           `  Evidence:     ${done.files.evidence} (send it to the code provider)`,

@@ -20,6 +20,7 @@ export function registerStatus(program: Command): void {
             : `${status.expiresAt} (expired ${-status.daysLeft} day${status.daysLeft === -1 ? "" : "s"} ago)`;
         const rows: [string, string][] = [
           ["Name", status.name],
+          ["Engine", status.engine],
           [
             "Mode",
             status.mode === "simulation"
