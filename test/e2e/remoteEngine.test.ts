@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseQuote } from "../../src/attestation/quote.js";
 import { enclavePublicKeyFromReportData, extractQuoteFromCertificate } from "../../src/attestation/ratls.js";
 import { sealBox } from "../../src/crypto/sealedBox.js";
