@@ -295,7 +295,8 @@ export class DockerEngine {
   /** A failure of this engine's client as a typed error; SSH failures say what SSH refused. */
   private errorOf(action: string, error: unknown): Error {
     const level = (error as { level?: unknown } | null)?.level;
-    if (this.reach.kind === "ssh" && typeof level === "string" && level.startsWith("client-")) {
+    // ssh2 marks its own failures with a level: client-socket, client-authentication, handshake…
+    if (this.reach.kind === "ssh" && typeof level === "string") {
       const rejection = this.reach.ssh.hostKeyRejection;
       const message = error instanceof Error ? error.message : String(error);
       const reason =

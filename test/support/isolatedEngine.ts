@@ -282,7 +282,7 @@ fi
 # Docker hands a container without --privileged read-only kernel views: the engine writes cgroups.
 while read -r _ target _ options _; do
   case "$target:$options" in
-    /sys:ro,* | /sys/fs/cgroup*:ro,*) mount -o remount,rw "$target" 2>/dev/null || true ;;
+    /sys:ro,* | /sys/fs/cgroup*:ro,*) mount -o remount,bind,rw "$target" 2>/dev/null || mount -o remount,rw "$target" 2>/dev/null || true ;;
   esac
 done < /proc/mounts
 mkdir -p /run/sshd
