@@ -58,6 +58,20 @@ describe("app endpoint", () => {
     );
   });
 
+  it("lets an app on a TCP engine's loopback be listed, and refuses to connect to it in one sentence", async () => {
+    const endpoint = appEndpoint(
+      {
+        binding: { hostIp: "127.0.0.1", hostPort: 7777 },
+        labels: { port: 7777, host: "myapp.fr" },
+      } as AppContainer,
+      { kind: "tcp", host: "10.9.8.7" },
+    );
+    expect(endpoint.unreachable).toBeInstanceOf(AppUnreachableError);
+    await expect(requestApp(endpoint)).rejects.toThrow(
+      "a port published on 127.0.0.1 of 10.9.8.7 cannot be reached",
+    );
+  });
+
   it("reaches an SSH engine's published ports through the SSH connection, loopback included", () => {
     const ssh = new SshTarget("sgx-1", 22, "op", { HOME: "/nonexistent" });
     expect(publishedAddress({ kind: "ssh", ssh }, "127.0.0.1")).toEqual({

@@ -20,6 +20,8 @@ export interface AppEndpoint {
   dial?: () => Promise<Duplex>;
   /** Where the app is, for messages ("127.0.0.1:8443", "127.0.0.1:8443 on ssh://op@sgx-1"). */
   where?: string;
+  /** Why this machine cannot reach the app at all (published on a tcp:// engine's loopback). */
+  unreachable?: AppUnreachableError;
 }
 
 /** The app's published port is on a loopback address of a machine this one reaches only over TCP. */
@@ -64,7 +66,16 @@ export function publishedAddress(
 /** The app's published endpoint; the labels' port when the engine reports no binding. */
 export function appEndpoint(app: AppContainer, reach: EngineReach = { kind: "local" }): AppEndpoint {
   const port = app.binding?.hostPort || app.labels.port;
-  const { address, through } = publishedAddress(reach, app.binding?.hostIp ?? "");
+  let published: ReturnType<typeof publishedAddress>;
+  try {
+    published = publishedAddress(reach, app.binding?.hostIp ?? "");
+  } catch (error) {
+    if (!(error instanceof AppUnreachableError)) throw error;
+    // An app spawned over another transport: every connection attempt says why it cannot be.
+    const address = app.binding?.hostIp ?? "127.0.0.1";
+    return { address, port, host: app.labels.host, where: `${address}:${port}`, unreachable: error };
+  }
+  const { address, through } = published;
   const where = `${address.includes(":") ? `[${address}]` : address}:${port}`;
   if (!through) return { address, port, host: app.labels.host, where };
   return {
@@ -108,6 +119,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
  * with a pin, a server that is not the enclave learns nothing.
  */
 async function connectTls(endpoint: AppEndpoint, pinned: X509Certificate | undefined, timeoutMs: number) {
+  if (endpoint.unreachable) throw endpoint.unreachable;
   const tunnel = endpoint.dial ? await withTimeout(endpoint.dial(), timeoutMs, "no SSH tunnel") : undefined;
   return new Promise<{ socket: TLSSocket; certificate: X509Certificate | undefined }>((resolve, reject) => {
     const socket = tls.connect({
@@ -121,6 +133,8 @@ async function connectTls(endpoint: AppEndpoint, pinned: X509Certificate | undef
       tunnel?.destroy();
       reject(error);
     };
+    // The tunnel lives as long as the TLS connection over it (and with it its SSH connection).
+    if (tunnel) socket.once("close", () => tunnel.destroy());
     socket.setTimeout(timeoutMs, () => fail(new Error(`no TLS handshake within ${timeoutMs / 1000} s`)));
     socket.once("error", fail);
     socket.once("secureConnect", () => {
@@ -168,7 +182,8 @@ export async function fetchAppPeerCertificate(
       { cause: error },
     );
   }
-  connection.socket.end();
+  // Nothing was sent and nothing will be: close at once rather than wait for the server's half.
+  connection.socket.destroy();
   if (!connection.certificate)
     throw new Error(`the server at ${endpoint.where ?? endpoint.address} sent no certificate`);
   return connection.certificate.toString();

@@ -48,6 +48,9 @@ export async function probeApp(
   const fromContainer = containerState(app);
   if (fromContainer) return fromContainer;
   const endpoint = appEndpoint(app, options.reach);
+  if (endpoint.unreachable) {
+    return { state: "error", detail: `not reachable from this machine: ${endpoint.unreachable.message}` };
+  }
   const path = app.labels.healthcheckEndpoint;
   let reply;
   try {
