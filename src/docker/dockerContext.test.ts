@@ -121,8 +121,15 @@ describe("Docker contexts", () => {
       /skips TLS verification of its engine, which msehome refuses/,
     );
     expect(() => endpointFromEnvironment({ DOCKER_CONFIG: config, DOCKER_CONTEXT: "noca" })).toThrow(
-      'the Docker context "noca" has TLS files but no ca.pem',
+      'the Docker context "noca" speaks TLS but has no ca.pem',
     );
+  });
+
+  it("ignores SkipTLSVerify on an SSH context, where TLS plays no part", () => {
+    const config = dockerConfig([{ name: "ssh-box", host: "ssh://op@box", skipTlsVerify: true }]);
+    expect(
+      endpointFromEnvironment({ DOCKER_CONFIG: config, DOCKER_CONTEXT: "ssh-box", HOME: scratch }).address,
+    ).toBe("ssh://op@box");
   });
 
   it("rejects a context whose host is not an engine address, and a config.json that is not JSON", () => {

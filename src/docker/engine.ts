@@ -90,7 +90,7 @@ export function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): E
   const { name, source } = selectedContext(env);
   if (name === DEFAULT_CONTEXT) return localSocket(env);
   const context = readContext(env, name, source);
-  if (context.skipTlsVerify) {
+  if (context.skipTlsVerify && /^(tcp|https?):\/\//.test(context.host)) {
     throw new DockerConfigurationError(
       `the Docker context "${name}" skips TLS verification of its engine, which msehome refuses; give the context the engine's CA (docker context update ${name} --docker "host=${context.host},ca=…,cert=…,key=…")`,
     );
@@ -199,7 +199,7 @@ function invalidHost(what: string): DockerConfigurationError {
 function contextTls(name: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer }) {
   if (!tls.ca) {
     throw new DockerConfigurationError(
-      `the Docker context "${name}" has TLS files but no ca.pem to check its engine's certificate with`,
+      `the Docker context "${name}" speaks TLS but has no ca.pem to check its engine's certificate with`,
     );
   }
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
