@@ -10,6 +10,10 @@ npm run --silent build
 
 if bash scripts/ensure-docker.sh; then
   bash scripts/build-base-image.sh
+  # The remote-engine tests run sshd on an isolated engine's machine made of this machine's programs.
+  if ! bash scripts/ensure-ssh.sh && [ "${CI:-}" = "true" ]; then
+    exit 1
+  fi
 elif [ "${CI:-}" = "true" ]; then
   echo "test: CI runs the Docker tests and no Docker engine could be started." >&2
   exit 1

@@ -18,4 +18,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// docker-modem's SSH transport builds request URLs with url.parse, which Node flags on every
+// ssh:// engine; a library's deprecation is nothing the user can act on.
+process.noDeprecation = true;
 process.exitCode = await main(process.argv);

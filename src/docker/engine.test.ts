@@ -81,9 +81,49 @@ describe("engine address from the environment", () => {
     const endpoint = endpointFromEnvironment({
       DOCKER_HOST: "ssh://ops@sgx-box",
       SSH_AUTH_SOCK: "/tmp/agent",
+      HOME: scratch,
     });
-    expect(endpoint.address).toBe("ssh://ops@sgx-box:22");
+    expect(endpoint.address).toBe("ssh://ops@sgx-box");
     expect(endpoint.options).toMatchObject({ protocol: "ssh", host: "sgx-box", port: "22", username: "ops" });
+    expect(endpoint.options.sshOptions).toMatchObject({ agent: "/tmp/agent", username: "ops" });
+    expect(endpoint.reach.kind).toBe("ssh");
+  });
+
+  it("logs in over SSH as the local user when the address names none, with the default identity", () => {
+    const home = mkdtempSync(path.join(scratch, "home-"));
+    mkdirSync(path.join(home, ".ssh"));
+    writeFileSync(path.join(home, ".ssh", "id_ed25519"), "-----BEGIN PRIVATE KEY-----\nunencrypted\n");
+    const endpoint = endpointFromEnvironment({
+      DOCKER_HOST: "ssh://sgx-box:2222",
+      USER: "alice",
+      HOME: home,
+    });
+    expect(endpoint.address).toBe("ssh://alice@sgx-box:2222");
+    expect(String(endpoint.options.sshOptions?.privateKey)).toContain("unencrypted");
+    expect(endpoint.options.sshOptions).not.toHaveProperty("agent");
+  });
+
+  it("reaches published ports at the TCP engine's host", () => {
+    expect(endpointFromEnvironment({ DOCKER_HOST: "tcp://10.0.0.5:2375" }).reach).toEqual({
+      kind: "tcp",
+      host: "10.0.0.5",
+    });
+    expect(endpointFromEnvironment({ DOCKER_HOST: "unix:///run/docker.sock" }).reach).toEqual({
+      kind: "local",
+    });
+  });
+
+  it("reads DOCKER_CERT_PATH's default from DOCKER_CONFIG", () => {
+    const config = mkdtempSync(path.join(scratch, "config-"));
+    for (const name of ["ca.pem", "cert.pem", "key.pem"])
+      writeFileSync(path.join(config, name), `${name} in config`);
+    const endpoint = endpointFromEnvironment({
+      DOCKER_HOST: "tcp://engine.example:2376",
+      DOCKER_TLS_VERIFY: "1",
+      DOCKER_CONFIG: config,
+      HOME: scratch,
+    });
+    expect(String(endpoint.options.ca)).toBe("ca.pem in config");
   });
 
   it("rejects what is not an engine address in one sentence", () => {

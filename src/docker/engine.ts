@@ -10,10 +10,18 @@ import {
   DockerNotFoundError,
   DockerUnavailableError,
 } from "./errors.js";
+import { DEFAULT_CONTEXT, dockerConfigDir, readContext, selectedContext } from "./dockerContext.js";
+import { SshTarget } from "./sshEngine.js";
+
+/** How this machine reaches ports published on the engine's machine. */
+export type EngineReach = { kind: "local" } | { kind: "tcp"; host: string } | { kind: "ssh"; ssh: SshTarget };
 
 /** Where the engine lives, as the user would write it, and the client options that reach it. */
 export interface EngineEndpoint {
   address: string;
+  /** The Docker context it came from, when one named it. */
+  context?: string;
+  reach: EngineReach;
   options: Docker.DockerOptions & { pathPrefix?: string };
 }
 
@@ -53,81 +61,153 @@ const UNREACHABLE_CODES: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: "the engine's TLS certificate is not trusted",
 };
 
+const CLEARED_OPTIONS = {
+  socketPath: undefined,
+  host: undefined,
+  port: undefined,
+  protocol: undefined,
+  ca: undefined,
+  cert: undefined,
+  key: undefined,
+  username: undefined,
+} as const;
+
 /**
- * Reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH the way the Docker CLI does:
- * no DOCKER_HOST means the local socket; `unix://PATH`, `tcp://HOST:PORT` (TLS when
- * DOCKER_TLS_VERIFY is set or the port is 2376), `http(s)://`, `ssh://USER@HOST[:PORT]`.
+ * Resolves the engine the way the Docker CLI does: DOCKER_HOST (with DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH), else the context DOCKER_CONTEXT names, else config.json's current context,
+ * else the local socket. DOCKER_CONFIG moves ~/.docker.
  */
 export function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
-  const cleared = {
-    socketPath: undefined,
-    host: undefined,
-    port: undefined,
-    protocol: undefined,
-    ca: undefined,
-    cert: undefined,
-    key: undefined,
-    username: undefined,
-  };
   const dockerHost = env.DOCKER_HOST?.trim() ?? "";
-  if (dockerHost === "") {
-    const userSocket = path.join(env.HOME ?? homedir(), ".docker", "run", "docker.sock");
-    const socketPath = existsSync(userSocket) ? userSocket : DEFAULT_SOCKET;
-    return { address: `unix://${socketPath}`, options: { ...cleared, socketPath } };
+  if (dockerHost !== "") {
+    const tlsVerify = (env.DOCKER_TLS_VERIFY ?? "") !== "";
+    return endpointFromHost(dockerHost, env, {
+      wantsTls: tlsVerify,
+      tlsFiles: () => readTlsFiles(env.DOCKER_CERT_PATH || dockerConfigDir(env)),
+      describe: (value) => `DOCKER_HOST="${value}"`,
+    });
   }
+  const { name, source } = selectedContext(env);
+  if (name === DEFAULT_CONTEXT) return localSocket(env);
+  const context = readContext(env, name, source);
+  if (context.skipTlsVerify && /^(tcp|https?):\/\//.test(context.host)) {
+    throw new DockerConfigurationError(
+      `the Docker context "${name}" skips TLS verification of its engine, which msehome refuses; give the context the engine's CA (docker context update ${name} --docker "host=${context.host},ca=…,cert=…,key=…")`,
+    );
+  }
+  const hasTls = context.tls.ca !== undefined || context.tls.cert !== undefined;
+  const endpoint = endpointFromHost(context.host, env, {
+    wantsTls: hasTls,
+    tlsFiles: () => contextTls(name, context.tls),
+    describe: (value) => `the Docker context "${name}" has host "${value}", which`,
+  });
+  return { ...endpoint, context: name };
+}
+
+function localSocket(env: NodeJS.ProcessEnv): EngineEndpoint {
+  const userSocket = path.join(env.HOME ?? homedir(), ".docker", "run", "docker.sock");
+  const socketPath = existsSync(userSocket) ? userSocket : DEFAULT_SOCKET;
+  return {
+    address: `unix://${socketPath}`,
+    reach: { kind: "local" },
+    options: { ...CLEARED_OPTIONS, socketPath },
+  };
+}
+
+interface HostSettings {
+  /** TLS asked for by the environment or the context (tcp:// then speaks HTTPS). */
+  wantsTls: boolean;
+  tlsFiles: () => { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** How error sentences name the setting ("DOCKER_HOST=…"). */
+  describe: (value: string) => string;
+}
+
+/** One engine address: `unix://PATH`, `tcp://HOST:PORT` (TLS on request or on port 2376), `http(s)://`, `ssh://USER@HOST[:PORT]`. */
+function endpointFromHost(
+  dockerHost: string,
+  env: NodeJS.ProcessEnv,
+  settings: HostSettings,
+): EngineEndpoint {
   if (dockerHost.startsWith("unix://")) {
     const socketPath = dockerHost.slice("unix://".length) || DEFAULT_SOCKET;
-    return { address: `unix://${socketPath}`, options: { ...cleared, socketPath } };
+    return {
+      address: `unix://${socketPath}`,
+      reach: { kind: "local" },
+      options: { ...CLEARED_OPTIONS, socketPath },
+    };
   }
   if (dockerHost.startsWith("npipe://")) {
     const socketPath = dockerHost.slice("npipe://".length) || "//./pipe/docker_engine";
-    return { address: `npipe://${socketPath}`, options: { ...cleared, socketPath } };
+    return {
+      address: `npipe://${socketPath}`,
+      reach: { kind: "local" },
+      options: { ...CLEARED_OPTIONS, socketPath },
+    };
   }
   let url: URL;
   try {
     url = new URL(dockerHost.includes("://") ? dockerHost : `tcp://${dockerHost}`);
   } catch {
-    throw invalidHost(dockerHost);
+    throw invalidHost(settings.describe(dockerHost));
   }
-  if (!url.hostname) throw invalidHost(dockerHost);
+  if (!url.hostname) throw invalidHost(settings.describe(dockerHost));
   const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (url.protocol === "ssh:") {
-    const port = url.port || "22";
+    const port = Number(url.port || "22");
+    const ssh = new SshTarget(hostname, port, decodeURIComponent(url.username), env);
     return {
-      address: `ssh://${url.username ? `${url.username}@` : ""}${url.hostname}:${port}`,
+      address: `ssh://${ssh.username}@${url.hostname}${port === 22 ? "" : `:${port}`}`,
+      reach: { kind: "ssh", ssh },
       options: {
-        ...cleared,
+        ...CLEARED_OPTIONS,
         protocol: "ssh",
         host: hostname,
-        port,
-        username: url.username || undefined,
-        sshOptions: { agent: env.SSH_AUTH_SOCK },
+        port: String(port),
+        username: ssh.username,
+        sshOptions: ssh.connectConfig,
       },
     };
   }
   if (url.protocol !== "tcp:" && url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidHost(dockerHost);
+    throw invalidHost(settings.describe(dockerHost));
   }
-  const tlsVerify = (env.DOCKER_TLS_VERIFY ?? "") !== "";
-  const port = url.port || (url.protocol === "https:" || tlsVerify ? "2376" : "2375");
-  const tls = url.protocol === "https:" || tlsVerify || port === "2376";
+  const port = url.port || (url.protocol === "https:" || settings.wantsTls ? "2376" : "2375");
+  const tls = url.protocol === "https:" || settings.wantsTls || port === "2376";
   const protocol = tls ? "https" : "http";
   const options: EngineEndpoint["options"] = {
-    ...cleared,
+    ...CLEARED_OPTIONS,
     protocol,
     host: hostname,
     port,
     pathPrefix: url.pathname && url.pathname !== "/" ? url.pathname : "/",
   };
-  if (tls)
-    Object.assign(options, readTlsFiles(env.DOCKER_CERT_PATH || path.join(env.HOME ?? homedir(), ".docker")));
-  return { address: `${protocol === "https" ? "https" : "tcp"}://${url.host}`, options };
+  if (tls) Object.assign(options, settings.tlsFiles());
+  return {
+    address: `${protocol === "https" ? "https" : "tcp"}://${url.hostname}:${port}`,
+    reach: { kind: "tcp", host: hostname },
+    options,
+  };
 }
 
-function invalidHost(value: string): DockerConfigurationError {
+function invalidHost(what: string): DockerConfigurationError {
   return new DockerConfigurationError(
-    `DOCKER_HOST="${value}" is not a Docker engine address (expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host)`,
+    `${what} is not a Docker engine address (expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host)`,
   );
+}
+
+/** A context's TLS material: the engine's CA is required, a client certificate comes with its key. */
+function contextTls(name: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer }) {
+  if (!tls.ca) {
+    throw new DockerConfigurationError(
+      `the Docker context "${name}" speaks TLS but has no ca.pem to check its engine's certificate with`,
+    );
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new DockerConfigurationError(
+      `the Docker context "${name}" has a client ${tls.cert ? "certificate without its key" : "key without its certificate"}`,
+    );
+  }
+  return tls;
 }
 
 function readTlsFiles(certPath: string): { ca: Buffer; cert: Buffer; key: Buffer } {
@@ -186,11 +266,17 @@ function engineMessageOf(json: unknown, fallback: unknown): string {
 /** A handle on one Docker engine. Everything in src/docker takes one and returns typed values. */
 export class DockerEngine {
   readonly address: string;
+  /** The Docker context that named the engine, if any. */
+  readonly context: string | undefined;
+  /** How ports published on the engine's machine are reached from here. */
+  readonly reach: EngineReach;
   /** The dockerode client; only src/docker uses it, callers get typed results. */
   readonly api: Docker;
 
   constructor(endpoint: EngineEndpoint) {
     this.address = endpoint.address;
+    this.context = endpoint.context;
+    this.reach = endpoint.reach;
     try {
       this.api = new Docker(endpoint.options);
     } catch (error) {
@@ -199,6 +285,38 @@ export class DockerEngine {
         `the Docker client rejects the environment's DOCKER_HOST/DOCKER_CERT_PATH settings: ${(error as Error).message}`,
       );
     }
+  }
+
+  /** How status and list name the engine: its address, and the context that chose it. */
+  get description(): string {
+    return this.context ? `${this.address} (context ${this.context})` : this.address;
+  }
+
+  /** A failure of this engine's client as a typed error; SSH failures say what SSH refused. */
+  private errorOf(action: string, error: unknown): Error {
+    const level = (error as { level?: unknown } | null)?.level;
+    // ssh2 marks its own failures with a level: client-socket, client-authentication, handshake…
+    if (this.reach.kind === "ssh" && typeof level === "string") {
+      const rejection = this.reach.ssh.hostKeyRejection;
+      const message = error instanceof Error ? error.message : String(error);
+      const reason =
+        rejection ??
+        (level === "client-authentication"
+          ? `SSH authentication as ${this.reach.ssh.username} failed; load a key into ssh-agent (SSH_AUTH_SOCK) or use ~/.ssh/id_ed25519`
+          : `SSH: ${message}`);
+      return new DockerUnavailableError(this.address, reason);
+    }
+    if (
+      this.reach.kind === "ssh" &&
+      error instanceof Error &&
+      /dial-stdio|command not found/.test(error.message)
+    ) {
+      return new DockerUnavailableError(
+        this.address,
+        "the SSH host has no docker command to reach its engine with",
+      );
+    }
+    return engineErrorOf(this.address, action, error);
   }
 
   /** The engine named by DOCKER_HOST (or the local socket), not yet contacted. */
@@ -214,7 +332,7 @@ export class DockerEngine {
     } catch (error) {
       if (signal.aborted)
         throw new DockerUnavailableError(this.address, `no answer within ${timeoutMs / 1000} s`);
-      const mapped = engineErrorOf(this.address, "pinging the Docker engine", error);
+      const mapped = this.errorOf("pinging the Docker engine", error);
       if (mapped instanceof DockerEngineError && mapped.statusCode === undefined) {
         throw new DockerUnavailableError(this.address, mapped.engineMessage);
       }
@@ -241,7 +359,7 @@ export class DockerEngine {
     try {
       return await run(this.api);
     } catch (error) {
-      throw engineErrorOf(this.address, action, error);
+      throw this.errorOf(action, error);
     }
   }
 
@@ -257,7 +375,7 @@ export class DockerEngine {
         );
       });
     } catch (error) {
-      throw engineErrorOf(this.address, action, error);
+      throw this.errorOf(action, error);
     }
   }
 }

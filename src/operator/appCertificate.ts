@@ -3,17 +3,13 @@
 // enclave's key, so `run` and `test` pin their connections to it. (Whether the enclave is the
 // right one is for the code provider's `verify` to say.)
 import { parseQuote } from "../attestation/quote.js";
-import {
-  checkReportDataBinding,
-  extractQuoteFromCertificate,
-  fetchPeerCertificate,
-} from "../attestation/ratls.js";
+import { checkReportDataBinding, extractQuoteFromCertificate } from "../attestation/ratls.js";
 import type { AppContainer } from "../docker/appContainer.js";
-import { appEndpoint } from "./appEndpoint.js";
+import type { EngineReach } from "../docker/engine.js";
+import { appEndpoint, fetchAppPeerCertificate } from "./appEndpoint.js";
 
-export async function fetchAppCertificate(app: AppContainer): Promise<string> {
-  const endpoint = appEndpoint(app);
-  const certificatePem = await fetchPeerCertificate(endpoint.address, endpoint.port);
+export async function fetchAppCertificate(app: AppContainer, reach?: EngineReach): Promise<string> {
+  const certificatePem = await fetchAppPeerCertificate(appEndpoint(app, reach));
   let binding;
   try {
     binding = checkReportDataBinding(certificatePem, parseQuote(extractQuoteFromCertificate(certificatePem)));

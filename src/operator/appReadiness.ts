@@ -75,7 +75,10 @@ export async function waitForAppState(
         await lastLogLines(engine, current),
       );
     }
-    last = await probeApp(current, { timeoutMs: Math.max(500, Math.min(3_000, deadline - Date.now())) });
+    last = await probeApp(current, {
+      timeoutMs: Math.max(500, Math.min(3_000, deadline - Date.now())),
+      reach: engine.reach,
+    });
     options.onProbe?.(last);
     if (states.includes(last.state)) return last;
     if (Date.now() >= deadline) {

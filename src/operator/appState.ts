@@ -2,6 +2,7 @@
 // running, error or stopped. The container says whether it runs; the app's answer says the rest.
 import type { AppContainer } from "../docker/appContainer.js";
 import { formatRestartPolicy } from "../model/restartPolicy.js";
+import type { EngineReach } from "../docker/engine.js";
 import { appEndpoint, mseStatusOf, requestApp } from "./appEndpoint.js";
 
 export type AppState = "initializing" | "waiting for secrets" | "running" | "error" | "stopped";
@@ -56,10 +57,16 @@ export function containerState(app: AppContainer): AppProbe | undefined {
  * Asks the app: its healthcheck path answers `Mse-Status: Waiting` while the configuration server
  * waits for secrets, and 2xx once the app runs. Nothing answering TLS yet means it is initializing.
  */
-export async function probeApp(app: AppContainer, options: { timeoutMs?: number } = {}): Promise<AppProbe> {
+export async function probeApp(
+  app: AppContainer,
+  options: { timeoutMs?: number; reach?: EngineReach } = {},
+): Promise<AppProbe> {
   const fromContainer = containerState(app);
   if (fromContainer) return fromContainer;
-  const endpoint = appEndpoint(app);
+  const endpoint = appEndpoint(app, options.reach);
+  if (endpoint.unreachable) {
+    return { state: "error", detail: `not reachable from this machine: ${endpoint.unreachable.message}` };
+  }
   const path = app.labels.healthcheckEndpoint;
   let reply;
   try {
@@ -67,7 +74,7 @@ export async function probeApp(app: AppContainer, options: { timeoutMs?: number 
   } catch (error) {
     return {
       state: "initializing",
-      detail: `nothing answers on ${endpoint.address}:${endpoint.port} yet (${(error as Error).message})`,
+      detail: `nothing answers on ${endpoint.where ?? `${endpoint.address}:${endpoint.port}`} yet (${(error as Error).message})`,
     };
   }
   if (mseStatusOf(reply) === "Waiting") {

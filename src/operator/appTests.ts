@@ -12,6 +12,8 @@ import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { readMseToml } from "../model/mseToml.js";
 import { runAppTests, TestRequirementsError } from "../provider/appTests.js";
 import { fetchAppCertificate } from "./appCertificate.js";
+import { appEndpoint } from "./appEndpoint.js";
+import { forwardAppPort } from "./appPortForward.js";
 import { probeApp } from "./appState.js";
 import { AppStateError, OperatorInputError } from "./errors.js";
 
@@ -88,7 +90,7 @@ export async function testApp(request: TestRequest): Promise<TestResult> {
 
   const engine = request.engine ?? (await connectDocker());
   const app = await getAppContainer(engine, request.name);
-  const probe = await probeApp(app);
+  const probe = await probeApp(app, { reach: engine.reach });
   if (probe.state !== "running") {
     const hint = probe.state === "waiting for secrets" ? "; start it with `msehome run` first" : "";
     throw new AppStateError(
@@ -97,8 +99,15 @@ export async function testApp(request: TestRequest): Promise<TestResult> {
       `the app "${app.name}" is not running: it is ${probe.state} (${probe.detail})${hint}`,
     );
   }
-  const certificatePem = await fetchAppCertificate(app);
-  const url = appUrl(app.labels.host, app.labels.port);
+  const certificatePem = await fetchAppCertificate(app, engine.reach);
+  // A local engine's app answers at its name; a remote one at the engine's host, or through a
+  // local port tunnelled over SSH. The tests pin the certificate, so the name need not match.
+  const endpoint = appEndpoint(app, engine.reach);
+  const appPort = await forwardAppPort(
+    endpoint,
+    engine.reach.kind === "local" ? app.labels.host : endpoint.address,
+  );
+  const url = appUrl(appPort.host, appPort.port);
 
   const work = await mkdtemp(path.join(tmpdir(), "msehome-test-"));
   try {
@@ -130,6 +139,7 @@ export async function testApp(request: TestRequest): Promise<TestResult> {
     }
     return { name: app.name, url, command: config.tests_cmd, requirements };
   } finally {
+    await appPort.close();
     await rm(work, { recursive: true, force: true });
   }
 }

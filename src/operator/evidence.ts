@@ -5,14 +5,14 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { collateralRequestForQuote, type PccsClient } from "../attestation/pccs.js";
-import { extractQuoteFromCertificate, fetchPeerCertificate } from "../attestation/ratls.js";
+import { extractQuoteFromCertificate } from "../attestation/ratls.js";
 import { writeFileAtomically } from "../crypto/atomicOutput.js";
 import { type AppContainer, readAppSignerKey } from "../docker/appContainer.js";
 import { getAppContainer } from "../docker/appContainerLookup.js";
 import { connectDocker, type DockerEngine } from "../docker/engine.js";
 import { type Evidence, renderEvidence } from "../model/evidence.js";
 import { spawnArgsOf } from "../model/launchArguments.js";
-import { appEndpoint } from "./appEndpoint.js";
+import { appEndpoint, fetchAppPeerCertificate } from "./appEndpoint.js";
 import { probeApp } from "./appState.js";
 import { AppStateError } from "./errors.js";
 import { type PccsSource, pccsClientFor } from "./pccsSource.js";
@@ -38,7 +38,7 @@ export async function gatherEvidence(
   app: AppContainer,
   pccs: PccsClient,
 ): Promise<GatheredEvidence> {
-  const probe = await probeApp(app);
+  const probe = await probeApp(app, { reach: engine.reach });
   if (probe.state !== "waiting for secrets" && probe.state !== "running") {
     throw new AppStateError(
       app.name,
@@ -46,8 +46,7 @@ export async function gatherEvidence(
       `the app "${app.name}" is ${probe.state} (${probe.detail}); its evidence can only be read while it serves`,
     );
   }
-  const endpoint = appEndpoint(app);
-  const certificatePem = await fetchPeerCertificate(endpoint.address, endpoint.port);
+  const certificatePem = await fetchAppPeerCertificate(appEndpoint(app, engine.reach));
   let request;
   try {
     request = collateralRequestForQuote(extractQuoteFromCertificate(certificatePem));

@@ -6,6 +6,8 @@ import { type ListFilter, matchesListFilter } from "./listFilter.js";
 import { type AppStatus, describeApp } from "./status.js";
 
 export interface ListResult {
+  /** The Docker engine listed. */
+  engine: string;
   apps: AppStatus[];
   /** Containers labelled as msehome apps whose labels cannot be read (name and why). */
   unreadable: { name: string; reason: string }[];
@@ -24,6 +26,6 @@ export async function listApps(
   const filter = request.filter ?? {};
   // The mode is known without probing: apps of another mode are not probed at all.
   const candidates = containers.filter((app) => !filter.mode || filter.mode.has(app.mode));
-  const apps = await Promise.all(candidates.map((app) => describeApp(app, now)));
-  return { apps: apps.filter((app) => matchesListFilter(app, filter)), unreadable };
+  const apps = await Promise.all(candidates.map((app) => describeApp(engine, app, now)));
+  return { engine: engine.description, apps: apps.filter((app) => matchesListFilter(app, filter)), unreadable };
 }

@@ -63,7 +63,7 @@ export async function runApp(request: RunRequest): Promise<RunResult> {
 
   const engine = request.engine ?? (await connectDocker());
   const app = await getAppContainer(engine, request.name);
-  const probe = await probeApp(app);
+  const probe = await probeApp(app, { reach: engine.reach });
   if (probe.state !== "waiting for secrets") {
     const why =
       probe.state === "running"
@@ -86,8 +86,8 @@ export async function runApp(request: RunRequest): Promise<RunResult> {
   // Pin the connection to the certificate whose quote speaks for its key: the payload only goes
   // to whoever holds that key, i.e. the enclave.
   request.onPhase?.(`Sending the configuration to ${app.name}`);
-  const endpoint = appEndpoint(app);
-  const certificatePem = await fetchAppCertificate(app);
+  const endpoint = appEndpoint(app, engine.reach);
+  const certificatePem = await fetchAppCertificate(app, engine.reach);
   const reply = await requestApp(endpoint, {
     method: "POST",
     path: "/",

@@ -42,6 +42,7 @@ import type { PccsSource } from "./pccsSource.js";
 import type { SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 import {
   checkNameFree,
+  checkReachable,
   checkPackageFile,
   checkPortFree,
   checkSpawnHost,
@@ -299,6 +300,7 @@ export async function spawnApp(request: SpawnRequest): Promise<SpawnResult> {
   // The platform, and a PCCS that answers for it (else the spawn would fail at its very end).
   const pccs = await checkSpawnHost(request);
   const engine = request.engine ?? (await connectDocker());
+  checkReachable(engine, hostIp);
   await checkNameFree(engine, request.name);
   await checkPortFree(engine, hostIp, request.port);
   // The package's index and manifest, and on hardware the base its image was built on.

@@ -11,6 +11,7 @@ import type { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
 import { certificateNamesProblem } from "../model/launchArguments.js";
+import { AppUnreachableError, publishedAddress } from "./appEndpoint.js";
 import { AppNameHeldError, OperatorInputError } from "./errors.js";
 import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
 import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
@@ -163,6 +164,18 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
   return pccs;
 }
 
+/** Refuses to publish the app where this machine could not reach it (a tcp:// engine's loopback). */
+export function checkReachable(engine: DockerEngine, hostIp: string): void {
+  if (isIP(hostIp) === 0) throw new OperatorInputError(`--bind ${hostIp} is not an IP address`);
+  try {
+    publishedAddress(engine.reach, hostIp);
+  } catch (error) {
+    if (error instanceof AppUnreachableError)
+      throw new OperatorInputError(`--bind ${hostIp}: ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * Refuses a name any container on the engine already has (apps or not). An msehome app of that
  * name (a spawn that failed to finish, or was killed, leaves one) is named with the command that
@@ -218,6 +231,7 @@ export async function checkPortFree(engine: DockerEngine, hostIp: string, port: 
       `the msehome app "${holder.name}" (${holder.running ? "running" : "stopped"}) has it`,
     );
   }
-  const busy = await probeListen(hostIp, port);
+  // Only a local engine's ports are this machine's; a remote engine refuses a taken port itself.
+  const busy = engine.reach.kind === "local" ? await probeListen(hostIp, port) : undefined;
   if (busy) throw new PortUnavailableError(hostIp, port, busy);
 }

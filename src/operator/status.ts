@@ -12,6 +12,8 @@ import { type AppState, probeApp } from "./appState.js";
 
 export interface AppStatus {
   name: string;
+  /** The Docker engine the app runs on ("ssh://op@sgx-1", "unix:///var/run/docker.sock"). */
+  engine: string;
   mode: AppMode;
   state: AppState;
   /** Why the app is in that state, in a few words. */
@@ -27,7 +29,7 @@ export interface AppStatus {
   /** The certificate's further names (spawn's --san). */
   sans: string[];
   port: number;
-  /** Where msehome reaches the app (the published address; every interface is reached on loopback). */
+  /** Where the port is published, as reached from this machine. */
   address: string;
   /** The host address the port is published on (spawn's --bind), as the engine has it. */
   bind: string;
@@ -69,22 +71,24 @@ async function resourcesOf(engine: DockerEngine, app: AppContainer): Promise<Con
 }
 
 /**
- * The status of one app container, probing the app when it runs; with `engine`, its resource use
- * too (one stats request per app: list leaves it out).
+ * The status of one app container, probing the app when it runs; with `resources`, its resource
+ * use too (one stats request per app: list leaves it out).
  */
 export async function describeApp(
+  engine: DockerEngine,
   app: AppContainer,
   now: Date = new Date(),
-  options: { engine?: DockerEngine } = {},
+  options: { resources?: boolean } = {},
 ): Promise<AppStatus> {
   const [probe, resources] = await Promise.all([
-    probeApp(app),
-    options.engine ? resourcesOf(options.engine, app) : Promise.resolve(null),
+    probeApp(app, { reach: engine.reach }),
+    options.resources ? resourcesOf(engine, app) : Promise.resolve(null),
   ]);
-  const endpoint = appEndpoint(app);
+  const endpoint = appEndpoint(app, engine.reach);
   const expiresMs = app.labels.expiration * 1000;
   return {
     name: app.name,
+    engine: engine.description,
     mode: app.mode,
     state: probe.state,
     detail: probe.detail,
@@ -94,7 +98,7 @@ export async function describeApp(
     host: app.labels.host,
     sans: [...app.launch.extraSans],
     port: app.labels.port,
-    address: `${endpoint.address}:${endpoint.port}`,
+    address: endpoint.where ?? `${endpoint.address}:${endpoint.port}`,
     bind: app.binding?.hostIp || "127.0.0.1",
     restartPolicy: formatRestartPolicy(app.restartPolicy),
     restartCount: app.restartCount,
@@ -119,7 +123,7 @@ export async function describeApp(
 
 export async function appStatus(request: { name: string; engine?: DockerEngine }): Promise<AppStatus> {
   const engine = request.engine ?? (await connectDocker());
-  return describeApp(await getAppContainer(engine, request.name), new Date(), { engine });
+  return describeApp(engine, await getAppContainer(engine, request.name), new Date(), { resources: true });
 }
 
 /** The status of each named app, all probed at once; an app that cannot be read is its outcome's error. */

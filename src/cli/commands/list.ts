@@ -24,7 +24,7 @@ export function registerList(program: Command): void {
         warn(`container ${name} carries msehome labels but ${reason}`);
       printResult(contextOf(command), result.apps, () => {
         if (result.apps.length === 0)
-          return options.filter.length > 0 ? "No msehome apps match the filters." : "No msehome apps.";
+          return `${options.filter.length > 0 ? "No msehome apps match the filters." : "No msehome apps."}\nEngine: ${result.engine}`;
         const header = ["NAME", "STATE", "MODE", "HOST", "PORT", "SIZE", "STARTED", "EXPIRES"];
         const rows = result.apps.map((app) => [
           app.name,
@@ -44,7 +44,7 @@ export function registerList(program: Command): void {
             .map((cell, column) => cell.padEnd(widths[column]!))
             .join("  ")
             .trimEnd();
-        return [line(header), ...rows.map(line)].join("\n");
+        return [line(header), ...rows.map(line), `Engine: ${result.engine}`].join("\n");
       });
     });
 }

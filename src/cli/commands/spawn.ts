@@ -74,7 +74,7 @@ export function registerSpawn(program: Command): void {
     )
     .option(
       "--bind <address>",
-      "the host address the port is published on (IPv4 or IPv6; 0.0.0.0 or :: for every interface); not in the certificate",
+      "the address of the engine's machine the port is published on (IPv4 or IPv6; 0.0.0.0 or :: for every interface; needed for a tcp:// engine); not in the certificate",
       "127.0.0.1",
     )
     .requiredOption("--port <port>", "the port the app is published on, at the --bind address", parsePort)

@@ -37,6 +37,7 @@ function renderStatus(status: AppStatus): string {
       : `${status.expiresAt} (expired ${plural(-status.daysLeft, "day")} ago)`;
   const rows: [string, string][] = [
     ["Name", status.name],
+    ["Engine", status.engine],
     [
       "Mode",
       status.mode === "simulation"
