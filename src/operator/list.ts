@@ -27,5 +27,9 @@ export async function listApps(
   // The mode is known without probing: apps of another mode are not probed at all.
   const candidates = containers.filter((app) => !filter.mode || filter.mode.has(app.mode));
   const apps = await Promise.all(candidates.map((app) => describeApp(engine, app, now)));
-  return { engine: engine.description, apps: apps.filter((app) => matchesListFilter(app, filter)), unreadable };
+  return {
+    engine: engine.description,
+    apps: apps.filter((app) => matchesListFilter(app, filter)),
+    unreadable,
+  };
 }

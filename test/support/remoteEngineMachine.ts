@@ -310,11 +310,7 @@ PidFile /run/sshd.pid
  * Starts the isolated engine in the test engine and waits until it answers over TLS. `work` is
  * a directory of the test's for the client's TLS files and SSH home.
  */
-export async function startEngineMachine(
-  outer: Engine,
-  work: string,
-  name: string,
-): Promise<EngineMachine> {
+export async function startEngineMachine(outer: Engine, work: string, name: string): Promise<EngineMachine> {
   // Subnets apart from those other engines on the machine use (172.17/16, 172.30/16).
   const n = 16 + Math.floor(Math.random() * 200);
   const subnet = `10.212.${n}.0/24`;
