@@ -23,7 +23,7 @@ import { simulationLaunch } from "../support/appContainer.js";
 import { ensureBaseImage } from "../support/baseImage.js";
 import { type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, removeAppNamed, testEngine } from "../support/docker.js";
-import { type IsolatedEngine, startIsolatedEngine } from "../support/isolatedEngine.js";
+import { type IsolatedDockerd, startIsolatedDockerd } from "../support/isolatedDockerd.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
 function ok(run: CliRun): CliRun {
@@ -317,16 +317,16 @@ describeDocker("the operator in production (simulation)", () => {
   });
 
   describe("on an engine that stops and starts again", () => {
-    let isolated: IsolatedEngine | undefined;
+    let isolated: IsolatedDockerd | undefined;
     const restartedName = uniqueName("fleet-reboot");
-    const env = (): NodeJS.ProcessEnv => ({ DOCKER_HOST: isolated!.dockerHost });
+    const env = (): NodeJS.ProcessEnv => ({ DOCKER_HOST: isolated!.host });
 
     beforeAll(async () => {
-      isolated = await startIsolatedEngine();
+      isolated = await startIsolatedDockerd();
     }, 120_000);
 
     afterAll(async () => {
-      await isolated?.stop();
+      await isolated?.remove();
     }, 120_000);
 
     it("brings an app with the default policy back serving the same certificate, without a new run", async () => {
@@ -344,7 +344,8 @@ describeDocker("the operator in production (simulation)", () => {
       });
       const startedBefore = (await statusJson(restartedName, env())).startedAt as string;
 
-      await isolated!.restart();
+      await isolated!.stop();
+      await isolated!.start();
 
       // The engine starts it again by itself; the enclave finds its configuration in its storage.
       await expect

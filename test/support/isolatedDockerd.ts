@@ -1,7 +1,8 @@
 // A Docker engine of a test's own, to stop and start under a running command without disturbing
 // any other test: its own data root, exec root (and so its own containerd), pid file, socket and
-// bridge (10.213.N.0/24, outside the subnets other engines here use). Needs root and dockerd, as CI
-// has them (scripts/ensure-docker.sh). Without netfilter it runs with --iptables=false.
+// bridge (10.213.N.0/24, outside the subnets other engines here use). Needs root, dockerd and ip, as
+// CI has them (scripts/ensure-docker.sh). It never touches netfilter (--iptables=false): the suite's
+// engine owns the DOCKER chains, and published ports go through docker-proxy.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -40,7 +41,7 @@ export async function startIsolatedDockerd(): Promise<IsolatedDockerd> {
   // Short: a unix socket path has at most 107 bytes.
   const root = await mkdtemp("/tmp/msehome-dockerd-");
   const n = await freeSubnet();
-  const bridge = `msefault${n}`;
+  const bridge = `mseengine${n}`;
   const socket = path.join(root, "docker.sock");
   const host = `unix://${socket}`;
   const log = createWriteStream(path.join(root, "dockerd.log"), { flags: "a" });
@@ -49,7 +50,6 @@ export async function startIsolatedDockerd(): Promise<IsolatedDockerd> {
   await run("ip", ["link", "set", bridge, "up"]);
 
   let daemon: ChildProcess | undefined;
-  let iptables = true;
   const engine = (): DockerEngine => DockerEngine.fromEnvironment({ DOCKER_HOST: host });
 
   async function answers(timeoutMs: number): Promise<boolean> {
@@ -78,7 +78,8 @@ export async function startIsolatedDockerd(): Promise<IsolatedDockerd> {
       host,
       "--bridge",
       bridge,
-      ...(iptables ? [] : ["--iptables=false", "--ip6tables=false"]),
+      "--iptables=false",
+      "--ip6tables=false",
     ];
     daemon = spawn("dockerd", args, { stdio: ["ignore", "pipe", "pipe"] });
     daemon.stdout!.pipe(log, { end: false });
@@ -99,12 +100,6 @@ export async function startIsolatedDockerd(): Promise<IsolatedDockerd> {
   async function start(): Promise<void> {
     if (await launch()) return;
     await stop();
-    // Netfilter missing (a container without it): as scripts/ensure-docker.sh does.
-    if (iptables) {
-      iptables = false;
-      if (await launch()) return;
-      await stop();
-    }
     throw new Error(
       `the test's dockerd did not answer within ${START_TIMEOUT_MS} ms; see ${root}/dockerd.log`,
     );
