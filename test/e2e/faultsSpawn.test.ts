@@ -197,7 +197,9 @@ describeDocker("package and spawn under faults", () => {
   it("spawn on a full disk says so, naming the directory, and leaves nothing; a re-run succeeds", async () => {
     const name = uniqueName("faults-full");
     apps.push(name);
-    const full = await mountSmallFileSystem(2 * 1024 * 1024);
+    // Spawn writes only the package's small members to disk (the image streams into the engine):
+    // a few kilobytes of room is what fills up.
+    const full = await mountSmallFileSystem(2 * 1024 * 1024, { freeBytes: 4096 });
     try {
       expect(errorOf(await runCli(spawnArgs(name, full.directory, await freePort())))).toBe(
         `error: no space left on the file system of ${full.directory} (nothing half-written was kept); free some space or write elsewhere.`,
