@@ -6,7 +6,8 @@ set -euo pipefail
 
 engine_answers() { docker info >/dev/null 2>&1; }
 
-# The engine-restart tests start a dockerd of their own on a bridge they create with `ip` (iproute2).
+# The engine-restart and engine-fault tests start a dockerd of their own on a bridge they create
+# with `ip` (iproute2).
 if [ "$(id -u)" = "0" ] && [ -f /etc/debian_version ] && ! command -v ip >/dev/null 2>&1; then
   echo "ensure-docker: installing Debian's iproute2 package..." >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -33,14 +34,6 @@ if ! command -v dockerd >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq docker.io >/dev/null
-fi
-
-# The engine-fault tests give an engine of their own a bridge of its own (ip, from iproute2).
-if ! command -v ip >/dev/null 2>&1; then
-  echo "ensure-docker: installing Debian's iproute2 package..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq iproute2 >/dev/null
 fi
 
 # Starts dockerd with the given extra flags and waits up to 60 s for it to answer.
