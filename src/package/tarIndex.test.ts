@@ -77,6 +77,14 @@ describe("tar index", () => {
     await expect(indexOf(corrupted)).rejects.toThrow(
       new TarIndexError("corrupted.tar", "the header at byte 0 is corrupted"),
     );
+    // A number field with an invalid base-256 prefix, which node-tar's header decoder throws on.
+    const undecodable = path.join(scratch, "undecodable.tar");
+    const mtimeBadPrefix = readFileSync(archive);
+    mtimeBadPrefix[136] = 0x81;
+    writeFileSync(undecodable, mtimeBadPrefix);
+    await expect(indexOf(undecodable)).rejects.toThrow(
+      new TarIndexError("undecodable.tar", "the header at byte 0 is corrupted"),
+    );
     const cut = path.join(scratch, "cut.tar");
     writeFileSync(cut, readFileSync(archive).subarray(0, 700));
     await expect(indexOf(cut)).rejects.toThrow(new TarIndexError("cut.tar", "a.txt is cut short"));

@@ -68,10 +68,16 @@ export async function indexTar(
     }
     const block = await readExactly(handle, position, BLOCK_BYTES);
     if (block.length < BLOCK_BYTES) throw new TarIndexError(archive, "it ends inside a header");
-    const header = new Header(block, 0, extended, global);
+    const corrupted = () => new TarIndexError(archive, `the header at byte ${position - start} is corrupted`);
+    let header: Header;
+    try {
+      header = new Header(block, 0, extended, global);
+    } catch {
+      // node-tar throws plain errors on a number field it cannot decode (a bad base-256 prefix).
+      throw corrupted();
+    }
     if (header.nullBlock) return members;
-    if (!header.cksumValid)
-      throw new TarIndexError(archive, `the header at byte ${position - start} is corrupted`);
+    if (!header.cksumValid) throw corrupted();
     const size = header.size ?? 0;
     const offset = position + BLOCK_BYTES;
     if (!Number.isSafeInteger(size) || size < 0 || offset + size > end) {
