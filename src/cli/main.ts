@@ -21,4 +21,12 @@ async function main(argv: string[]): Promise<number> {
 // docker-modem's SSH transport builds request URLs with url.parse, which Node flags on every
 // ssh:// engine; a library's deprecation is nothing the user can act on.
 process.noDeprecation = true;
-process.exitCode = await main(process.argv);
+const exitCode = await main(process.argv);
+// The command is done: exit once stdout and stderr are flushed, rather than when the event loop
+// drains. A kept-alive connection (an SSH engine's, a tunnel's) must not hold the terminal.
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    (stream) => new Promise<void>((resolve) => stream.write("", () => resolve())),
+  ),
+);
+process.exit(exitCode);
