@@ -16,7 +16,9 @@ import { sgxHostChecks, sgxHostPaths, type SgxHostPaths } from "./sgxHostChecks.
 import { sgxFactsProgram, type SgxHostFacts } from "./sgxHostFacts.js";
 
 /** Where the probe container sees the engine machine's directories. */
-const PROBE_ROOT = "/run/msehome-engine-host";
+export const PROBE_ROOT = "/run/msehome-engine-host";
+/** Label on the probe containers (one-shot containers, removed when they exit). */
+export const PROBE_LABEL = "msehome.sgx-probe";
 const PROBE_TIMEOUT_MS = 60_000;
 const PROBE_MAX_OUTPUT = 256 * 1024;
 
@@ -119,6 +121,7 @@ export async function checkRemoteSgxHost(
     command: [JSON.stringify(probePaths)],
     mounts: dirs.map((dir) => ({ source: on(dir), target: inProbe(dir), readOnly: true })),
     readOnlyRootfs: true,
+    labels: { [PROBE_LABEL]: "1" },
     timeoutMs: PROBE_TIMEOUT_MS,
     maxOutputBytes: PROBE_MAX_OUTPUT,
   });
