@@ -115,18 +115,18 @@ export async function checkRemoteSgxHost(
     };
   }
   const dirs = ["dev", "etc", "var/run", ...(ownProc ? [] : ["proc"])];
-  const result = await runOneShotContainer(engine, {
-    image,
-    entrypoint: ["node", "-e", sgxFactsProgram()],
-    command: [JSON.stringify(probePaths)],
-    mounts: dirs.map((dir) => ({ source: on(dir), target: inProbe(dir), readOnly: true })),
-    readOnlyRootfs: true,
-    labels: { [PROBE_LABEL]: "1" },
-    timeoutMs: PROBE_TIMEOUT_MS,
-    maxOutputBytes: PROBE_MAX_OUTPUT,
-  });
   let facts: SgxHostFacts;
   try {
+    const result = await runOneShotContainer(engine, {
+      image,
+      entrypoint: ["node", "-e", sgxFactsProgram()],
+      command: [JSON.stringify(probePaths)],
+      mounts: dirs.map((dir) => ({ source: on(dir), target: inProbe(dir), readOnly: true })),
+      readOnlyRootfs: true,
+      labels: { [PROBE_LABEL]: "1" },
+      timeoutMs: PROBE_TIMEOUT_MS,
+      maxOutputBytes: PROBE_MAX_OUTPUT,
+    });
     if (result.exitCode !== 0) {
       const said = result.stderr.trim().split("\n")[0];
       throw new Error(`it exited with code ${result.exitCode}${said ? ` (${said})` : ""}`);
@@ -139,7 +139,7 @@ export async function checkRemoteSgxHost(
       checks: [
         probeFailure(
           machine,
-          `the container that looks at it failed: ${(error as Error).message}`,
+          `the container that looks at it failed: ${(error as Error).message.replace(/[.]$/, "")}`,
           `check that ${image} runs on ${engine.address} (docker run --rm --entrypoint node ${image} --version)`,
         ),
       ],

@@ -141,4 +141,14 @@ describeDocker("SGX checks of a remote engine's machine", () => {
       "cannot look at it: msehome/no-such-image:0 is not on the engine, and the check runs in a container of it",
     );
   });
+
+  it("turns a probe the engine cannot start into one failed check", async () => {
+    // An engine root without /dev, /etc or /var/run: the engine refuses the mounts.
+    const remote = await checkRemoteSgxHost(engineAsRemote(), probe(dir()));
+    expect(ids(remote.checks)).toEqual([["platform.probe", false]]);
+    expect(remote.checks[0]!.detail).toMatch(/^the container that looks at it failed: \S/);
+    expect(remote.checks[0]!.fix).toBe(
+      `check that ${SIMULATION_BASE_IMAGE} runs on ${engineAsRemote().address} (docker run --rm --entrypoint node ${SIMULATION_BASE_IMAGE} --version)`,
+    );
+  });
 });
