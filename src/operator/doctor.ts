@@ -3,7 +3,7 @@
 // PCCS; in both: the Docker engine, the mode's base image and free disk. Spawn runs the same
 // platform and PCCS checks (see spawnChecks), so what doctor passes, spawn accepts. With a remote
 // engine, the SGX platform checked is that engine's machine's (see remoteSgxHost).
-import { connectDocker, type DockerEngine } from "../docker/engine.js";
+import { connectDocker, DockerEngine } from "../docker/engine.js";
 import type { PccsSource } from "../model/pccsSource.js";
 import { checkBaseImage, checkDockerEngine, checkFreeDisk, MIN_FREE_DISK_BYTES } from "./engineChecks.js";
 import { blockingFailures, failed, type HostCheck } from "./hostCheck.js";
@@ -94,8 +94,28 @@ async function simulationChecks(request: DoctorRequest, probe: SimulatedPlatform
 
 /** The remote engine whose machine holds the SGX platform, when no root or simulation says otherwise. */
 function remoteEngineOf(request: DoctorRequest, engine: DockerEngine | undefined): DockerEngine | undefined {
-  if (request.simulation || request.root !== undefined || !engine) return undefined;
+  if (request.simulation || request.root !== undefined) return undefined;
+  if (!engine) {
+    // The engine did not answer: where DOCKER_HOST points still says whose platform counts.
+    try {
+      engine = DockerEngine.fromEnvironment();
+    } catch {
+      return undefined;
+    }
+  }
   return isRemoteEngine(engine) ? engine : undefined;
+}
+
+/** A remote engine's machine cannot be looked at while its engine does not answer. */
+function unreachableMachineChecks(engine: DockerEngine): HostCheck[] {
+  return [
+    failed(
+      "platform.probe",
+      `SGX platform of ${engineMachine(engine)}`,
+      "not checked: its Docker engine does not answer",
+      "start the Docker engine there first",
+    ),
+  ];
 }
 
 export async function runDoctor(request: DoctorRequest = {}): Promise<DoctorReport> {
@@ -105,7 +125,9 @@ export async function runDoctor(request: DoctorRequest = {}): Promise<DoctorRepo
   const platform = await (request.simulation
     ? simulationChecks(request, request.simulation)
     : remote
-      ? engineMachineChecks(request, remote, now)
+      ? docker.engine
+        ? engineMachineChecks(request, remote, now)
+        : unreachableMachineChecks(remote)
       : hardwareChecks(request, now));
   const [image, disk] = await Promise.all([
     checkBaseImage(docker.engine, request.simulation ? "simulation" : "sgx"),
