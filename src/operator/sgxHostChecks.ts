@@ -2,13 +2,11 @@
 // in-kernel driver's devices, Intel's AESM service answering on its socket, and the QCNL
 // configuration its quote provider library reads. Every path sits under a root ("/" by default), so
 // a host file system mounted elsewhere, or a test's fake one, can be checked.
-import { constants } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
-import { createConnection } from "node:net";
 import path from "node:path";
 import { parseQcnlConfig, QCNL_CONFIG_PATH } from "../attestation/qcnl.js";
 import { APP_CONTAINER_PATHS, SGX_DEVICES } from "../docker/appContainer.js";
 import { failed, type HostCheck, passed } from "./hostCheck.js";
+import { gatherLocalSgxFacts, type SgxHostFacts } from "./sgxHostFacts.js";
 
 export interface SgxHostPaths {
   cpuinfo: string;
@@ -19,6 +17,8 @@ export interface SgxHostPaths {
   legacyDevice: string;
   aesmdSocket: string;
   qcnlConfig: string;
+  /** The machine the paths are on, as messages name it (e.g. "this machine"). */
+  machine: string;
 }
 
 const [ENCLAVE_DEVICE, PROVISION_DEVICE] = SGX_DEVICES.map((device) => device.pathOnHost) as [string, string];
@@ -34,16 +34,14 @@ export function sgxHostPaths(root = "/"): SgxHostPaths {
     legacyDevice: under("/dev/isgx"),
     aesmdSocket: under(path.posix.join(APP_CONTAINER_PATHS.aesmd, "aesm.socket")),
     qcnlConfig: under(QCNL_CONFIG_PATH),
+    machine: "this machine",
   };
 }
 
 const INTEL_PACKAGES = "Intel's SGX package repository, https://download.01.org/intel-sgx/sgx_repo/";
 
-const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
-
-/** The CPU flags of the first processor in /proc/cpuinfo. */
-async function cpuFlags(cpuinfo: string): Promise<Set<string>> {
-  const text = await readFile(cpuinfo, "utf8");
+/** The CPU flags of the first processor in the text of /proc/cpuinfo. */
+function cpuFlags(cpuinfo: string, text: string): Set<string> {
   const line = text.split("\n").find((entry) => /^flags\s*:/.test(entry));
   if (!line) throw new Error(`${cpuinfo} has no "flags" line`);
   return new Set(
@@ -54,12 +52,13 @@ async function cpuFlags(cpuinfo: string): Promise<Set<string>> {
   );
 }
 
-export async function checkCpu(paths: SgxHostPaths): Promise<HostCheck[]> {
+export function cpuChecks(paths: SgxHostPaths, facts: SgxHostFacts): HostCheck[] {
   const sgx = { id: "cpu.sgx", title: "CPU supports SGX" };
   const flc = { id: "cpu.flc", title: "Flexible launch control" };
   let flags: Set<string>;
   try {
-    flags = await cpuFlags(paths.cpuinfo);
+    if (!("text" in facts.cpuinfo)) throw new Error(facts.cpuinfo.message);
+    flags = cpuFlags(paths.cpuinfo, facts.cpuinfo.text);
   } catch (error) {
     const detail = `cannot read the CPU flags: ${(error as Error).message}`;
     const fix = "run msehome doctor on the Linux machine that hosts the enclaves";
@@ -85,147 +84,109 @@ export async function checkCpu(paths: SgxHostPaths): Promise<HostCheck[]> {
   ];
 }
 
-async function kernelRelease(paths: SgxHostPaths): Promise<string> {
-  return (await readFile(paths.kernelRelease, "utf8").catch(() => "unknown")).trim();
-}
-
 /** Present, a character device, and openable: a node without its driver fails to open (ENXIO, ENODEV). */
-async function checkDevice(
+function deviceCheck(
   paths: SgxHostPaths,
-  device: string,
+  facts: SgxHostFacts,
+  which: "enclaveDevice" | "provisionDevice",
   id: string,
   title: string,
-): Promise<HostCheck> {
-  const driverFix = async () =>
-    `use Linux 5.11 or later (this machine runs ${await kernelRelease(paths)}), whose built-in SGX driver creates ${ENCLAVE_DEVICE} and ${PROVISION_DEVICE} once the BIOS enables SGX with flexible launch control (some distributions backport it, e.g. RHEL 8)`;
-  let info;
-  try {
-    info = await stat(device);
-  } catch (error) {
-    if (errorCode(error) !== "ENOENT") {
-      return failed(id, title, `cannot read ${device}: ${(error as Error).message}`, await driverFix());
-    }
-    const legacy = await stat(paths.legacyDevice).catch(() => undefined);
-    return failed(
-      id,
-      title,
-      `${device} does not exist${legacy ? ` (only ${paths.legacyDevice}, Intel's out-of-tree EPID driver, is there)` : ""}`,
-      legacy
-        ? `remove the out-of-tree isgx driver, which DCAP cannot use, and ${await driverFix()}`
-        : await driverFix(),
-    );
-  }
-  if (!info.isCharacterDevice()) {
-    return failed(
-      id,
-      title,
-      `${device} is not a character device`,
-      `remove it; the SGX driver creates the device node at boot (${await driverFix()})`,
-    );
-  }
-  try {
-    const handle = await open(device, constants.O_RDWR);
-    await handle.close();
-    return passed(id, title, `${device} is present and opens`);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === "EACCES" || code === "EPERM") {
-      // The Docker engine, which runs as root, opens the device for the app container.
-      return passed(
+): HostCheck {
+  const device = paths[which];
+  const fact = facts[which];
+  const release = "text" in facts.kernelRelease ? facts.kernelRelease.text.trim() : "unknown";
+  const driverFix = `use Linux 5.11 or later (${paths.machine} runs ${release}), whose built-in SGX driver creates ${ENCLAVE_DEVICE} and ${PROVISION_DEVICE} once the BIOS enables SGX with flexible launch control (some distributions backport it, e.g. RHEL 8)`;
+  switch (fact.kind) {
+    case "error":
+      return failed(id, title, `cannot read ${device}: ${fact.message}`, driverFix);
+    case "missing": {
+      const legacy = facts.legacyDevicePresent;
+      return failed(
         id,
         title,
-        `${device} is present (this user may not open it; the Docker engine opens it as root)`,
+        `${device} does not exist${legacy ? ` (only ${paths.legacyDevice}, Intel's out-of-tree EPID driver, is there)` : ""}`,
+        legacy ? `remove the out-of-tree isgx driver, which DCAP cannot use, and ${driverFix}` : driverFix,
       );
     }
-    return failed(
+    case "other":
+      return failed(
+        id,
+        title,
+        `${device} is not a character device`,
+        `remove it; the SGX driver creates the device node at boot (${driverFix})`,
+      );
+    case "character":
+      break;
+  }
+  if (fact.open === "ok") return passed(id, title, `${device} is present and opens`);
+  if (fact.open === "EACCES" || fact.open === "EPERM") {
+    // The Docker engine, which runs as root, opens the device for the app container.
+    return passed(
       id,
       title,
-      `${device} is present but does not open (${code ?? (error as Error).message}): no SGX driver answers behind it`,
-      await driverFix(),
+      `${device} is present (this user may not open it; the Docker engine opens it as root)`,
     );
   }
+  return failed(
+    id,
+    title,
+    `${device} is present but does not open (${fact.open ?? "unknown"}): no SGX driver answers behind it`,
+    driverFix,
+  );
 }
 
-export async function checkDevices(paths: SgxHostPaths): Promise<HostCheck[]> {
-  return Promise.all([
-    checkDevice(paths, paths.enclaveDevice, "device.enclave", "SGX enclave device"),
-    checkDevice(paths, paths.provisionDevice, "device.provision", "SGX provisioning device"),
-  ]);
-}
-
-const AESMD_TIMEOUT_MS = 3_000;
-
-function connects(socket: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const connection = createConnection({ path: socket });
-    const timer = setTimeout(() => {
-      connection.destroy();
-      reject(
-        Object.assign(new Error(`no connection within ${AESMD_TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" }),
-      );
-    }, AESMD_TIMEOUT_MS);
-    connection.once("connect", () => {
-      clearTimeout(timer);
-      connection.destroy();
-      resolve();
-    });
-    connection.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
+export function deviceChecks(paths: SgxHostPaths, facts: SgxHostFacts): HostCheck[] {
+  return [
+    deviceCheck(paths, facts, "enclaveDevice", "device.enclave", "SGX enclave device"),
+    deviceCheck(paths, facts, "provisionDevice", "device.provision", "SGX provisioning device"),
+  ];
 }
 
 /** Enclaves get their quotes from Intel's AESM service (its DCAP plugins), through this socket. */
-export async function checkAesmd(paths: SgxHostPaths): Promise<HostCheck> {
+export function aesmdCheck(paths: SgxHostPaths, facts: SgxHostFacts): HostCheck {
   const id = "aesmd";
   const title = "AESM service answers";
   const socket = paths.aesmdSocket;
   const install = `install Intel's AESM service with its DCAP plugins (sgx-aesm-service, libsgx-aesm-ecdsa-plugin, libsgx-aesm-quote-ex-plugin, libsgx-dcap-default-qpl from ${INTEL_PACKAGES}) and start it: sudo systemctl enable --now aesmd`;
-  try {
-    await connects(socket);
-    return passed(id, title, `aesmd accepts connections on ${socket}`);
-  } catch (error) {
-    switch (errorCode(error)) {
-      case "ENOENT":
-        return failed(id, title, `there is no aesmd socket at ${socket}`, install);
-      case "ECONNREFUSED":
-        return failed(
-          id,
-          title,
-          `nothing accepts connections on ${socket} (aesmd is not running)`,
-          "restart it with sudo systemctl restart aesmd and read why it stopped with journalctl -u aesmd",
-        );
-      case "EACCES":
-      case "EPERM":
-        return failed(
-          id,
-          title,
-          `this user may not connect to ${socket}`,
-          "aesmd creates its socket world-writable; restart it (sudo systemctl restart aesmd) or restore the socket's mode",
-        );
-      default:
-        return failed(
-          id,
-          title,
-          `cannot connect to ${socket}: ${(error as Error).message}`,
-          "restart aesmd (sudo systemctl restart aesmd) and read journalctl -u aesmd",
-        );
-    }
+  switch (facts.aesmd.code) {
+    case "ok":
+      return passed(id, title, `aesmd accepts connections on ${socket}`);
+    case "ENOENT":
+      return failed(id, title, `there is no aesmd socket at ${socket}`, install);
+    case "ECONNREFUSED":
+      return failed(
+        id,
+        title,
+        `nothing accepts connections on ${socket} (aesmd is not running)`,
+        "restart it with sudo systemctl restart aesmd and read why it stopped with journalctl -u aesmd",
+      );
+    case "EACCES":
+    case "EPERM":
+      return failed(
+        id,
+        title,
+        `this user may not connect to ${socket}`,
+        "aesmd creates its socket world-writable; restart it (sudo systemctl restart aesmd) or restore the socket's mode",
+      );
+    default:
+      return failed(
+        id,
+        title,
+        `cannot connect to ${socket}: ${facts.aesmd.message}`,
+        "restart aesmd (sudo systemctl restart aesmd) and read journalctl -u aesmd",
+      );
   }
 }
 
 /** Intel's quote provider library fetches the PCK certificate from the PCCS this file names. */
-export async function checkQcnl(paths: SgxHostPaths): Promise<HostCheck> {
+export function qcnlCheck(paths: SgxHostPaths, facts: SgxHostFacts): HostCheck {
   const id = "qcnl";
   const title = "QCNL configuration";
   const file = paths.qcnlConfig;
   const setUrl = `set "pccs_url": "https://<your PCCS>:8081/sgx/certification/v4/" in ${file} (with "use_secure_cert": false for a PCCS with a self-signed certificate), then sudo systemctl restart aesmd`;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") {
+  const fact = facts.qcnl;
+  if (!("text" in fact)) {
+    if (fact.code === "ENOENT") {
       return failed(
         id,
         title,
@@ -233,10 +194,10 @@ export async function checkQcnl(paths: SgxHostPaths): Promise<HostCheck> {
         `install libsgx-dcap-default-qpl (Intel's quote provider library, from ${INTEL_PACKAGES}), which writes it; then ${setUrl}`,
       );
     }
-    return failed(id, title, `cannot read ${file}: ${(error as Error).message}`, `make ${file} readable`);
+    return failed(id, title, `cannot read ${file}: ${fact.message}`, `make ${file} readable`);
   }
   try {
-    const config = parseQcnlConfig(text, file);
+    const config = parseQcnlConfig(fact.text, file);
     if (!config.pccsUrl) return failed(id, title, `${file} names no PCCS (no pccs_url)`, setUrl);
     return passed(
       id,
@@ -253,13 +214,33 @@ export async function checkQcnl(paths: SgxHostPaths): Promise<HostCheck> {
   }
 }
 
+/** The platform checks on gathered facts, in the order doctor prints them. */
+export function sgxHostChecks(paths: SgxHostPaths, facts: SgxHostFacts): HostCheck[] {
+  return [
+    ...cpuChecks(paths, facts),
+    ...deviceChecks(paths, facts),
+    aesmdCheck(paths, facts),
+    qcnlCheck(paths, facts),
+  ];
+}
+
+export async function checkCpu(paths: SgxHostPaths): Promise<HostCheck[]> {
+  return cpuChecks(paths, await gatherLocalSgxFacts(paths));
+}
+
+export async function checkDevices(paths: SgxHostPaths): Promise<HostCheck[]> {
+  return deviceChecks(paths, await gatherLocalSgxFacts(paths));
+}
+
+export async function checkAesmd(paths: SgxHostPaths): Promise<HostCheck> {
+  return aesmdCheck(paths, await gatherLocalSgxFacts(paths));
+}
+
+export async function checkQcnl(paths: SgxHostPaths): Promise<HostCheck> {
+  return qcnlCheck(paths, await gatherLocalSgxFacts(paths));
+}
+
 /** Everything spawn needs from the SGX platform, in the order doctor prints it. */
 export async function checkSgxHost(paths: SgxHostPaths): Promise<HostCheck[]> {
-  const [cpu, devices, aesmd, qcnl] = await Promise.all([
-    checkCpu(paths),
-    checkDevices(paths),
-    checkAesmd(paths),
-    checkQcnl(paths),
-  ]);
-  return [...cpu, ...devices, aesmd, qcnl];
+  return sgxHostChecks(paths, await gatherLocalSgxFacts(paths));
 }

@@ -7,7 +7,7 @@ import { listAppContainers } from "../docker/appContainerLookup.js";
 import { VOLUME_APP_LABEL } from "../docker/appFilesystem.js";
 import { findContainer } from "../docker/container.js";
 import { listVolumesByLabel } from "../docker/volumes.js";
-import type { DockerEngine } from "../docker/engine.js";
+import { DockerEngine } from "../docker/engine.js";
 import { ContainerNameTakenError, PortUnavailableError } from "../docker/errors.js";
 import { appNameProblem, APP_NAME_EXPECTATION } from "../model/appName.js";
 import { certificateNamesProblem } from "../model/launchArguments.js";
@@ -16,6 +16,13 @@ import { AppNameHeldError, OperatorInputError } from "./errors.js";
 import { blockingFailures, type HostCheck, HostNotReadyError } from "./hostCheck.js";
 import { checkPccsRoot, checkPccsServesPlatform, INTEL_PCCS_TRUST } from "./pccsChecks.js";
 import { pccsClientFor, type PccsSource } from "./pccsSource.js";
+import {
+  checkRemoteSgxHost,
+  enginePccsSource,
+  isRemoteEngine,
+  type RemoteSgxHost,
+  type RemoteSgxHostOptions,
+} from "./remoteSgxHost.js";
 import { checkSgxHost, sgxHostPaths } from "./sgxHostChecks.js";
 import { checkSimulatedPlatform, type SimulatedPlatformProbe } from "./simulatedHostChecks.js";
 
@@ -114,6 +121,17 @@ export interface SpawnHostRequest extends PccsSource {
   simulation?: SimulatedPlatformProbe;
   /** Where the SGX platform's /proc, /dev, /var/run and /etc are looked up (default "/"). */
   hostRoot?: string;
+  /** The engine spawn uses (default: the one DOCKER_HOST names); a remote one's machine is checked. */
+  engine?: DockerEngine;
+  /** How a remote engine's machine is looked at (the probe's image; a test's fake root). */
+  remoteProbe?: RemoteSgxHostOptions;
+}
+
+/** The engine to check the machine of, when it is remote and no host root was given. */
+function remoteEngineOf(request: SpawnHostRequest): DockerEngine | undefined {
+  if (request.simulation || request.hostRoot !== undefined) return undefined;
+  const engine = request.engine ?? DockerEngine.fromEnvironment();
+  return isRemoteEngine(engine) ? engine : undefined;
 }
 
 /**
@@ -125,7 +143,12 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
   const simulation = request.simulation;
   const checks: HostCheck[] = [];
   let fmspc: string | undefined;
-  if (simulation) {
+  const remoteEngine = remoteEngineOf(request);
+  let remote: RemoteSgxHost | undefined;
+  if (remoteEngine) {
+    remote = await checkRemoteSgxHost(remoteEngine, request.remoteProbe);
+    checks.push(...remote.checks);
+  } else if (simulation) {
     const platform = await checkSimulatedPlatform(simulation);
     checks.push(platform.check);
     fmspc = platform.fmspc;
@@ -141,18 +164,24 @@ export async function checkSpawnHost(request: SpawnHostRequest): Promise<PccsCli
         )
       : new HostNotReadyError(
           failures,
-          "this machine is not ready to run SGX enclaves",
+          `${remote?.machine ?? "this machine"} is not ready to run SGX enclaves`,
           "msehome doctor",
           "without SGX hardware, spawn with --simulation",
         );
   if (blockingFailures(checks).length > 0) throw refuse(blockingFailures(checks));
 
-  // On hardware, the PCCS defaults to the host's QCNL file, which the checks above just read.
-  const pccs = await pccsClientFor(
-    simulation || request.qcnlConfigPath !== undefined
-      ? request
-      : { ...request, qcnlConfigPath: sgxHostPaths(request.hostRoot).qcnlConfig },
-  );
+  // On hardware, the PCCS defaults to the host's QCNL file, which the checks above just read (a
+  // remote engine's: the one its machine's quote library uses).
+  let source: PccsSource = request;
+  if (remote) {
+    const found = enginePccsSource(request, remote);
+    if ("problem" in found)
+      throw new OperatorInputError(`no PCCS to fetch the collateral from: ${found.problem}`);
+    source = found.source;
+  } else if (!simulation && request.qcnlConfigPath === undefined) {
+    source = { ...request, qcnlConfigPath: sgxHostPaths(request.hostRoot).qcnlConfig };
+  }
+  const pccs = await pccsClientFor(source);
   const trust = simulation?.pccsTrust ?? INTEL_PCCS_TRUST;
   const root = await checkPccsRoot(pccs, trust);
   const served =

@@ -17,7 +17,7 @@ import { imageRepositoryFor, packageApp } from "../../src/provider/package.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
 import { initPlatform } from "../../src/simulation/platform.js";
-import { ensureBaseImage } from "../support/baseImage.js";
+import { ensureBaseImage, SGX_BASE_IMAGE } from "../support/baseImage.js";
 import { type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, testEngine } from "../support/docker.js";
 import { type EngineMachine, startEngineMachine } from "../support/remoteEngineMachine.js";
@@ -260,6 +260,22 @@ describeDocker("the operator against a remote Docker engine (isolated engine, si
     const refused = await runCli(["list"], { env: { ...remote.sshEnv, HOME: stranger } });
     expect(errorOf(refused)).toBe(
       `error: cannot reach the Docker engine at ssh://root@${remote.address} (${remote.address} is not in known_hosts; check its host key, then add it (ssh ${remote.address} once, or ssh-keyscan)); start Docker or point DOCKER_HOST at a running engine.`,
+    );
+  }, 60_000);
+
+  it("makes doctor check the engine's machine, and name it", async () => {
+    const machine = `the Docker engine's machine (ssh://root@${remote.address})`;
+    const run = await runCli(["doctor"], { env: remote.sshEnv });
+    expect(run.code, run.stderr).toBe(1);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^msehome \S+ doctor: can (.+) spawn enclaves on SGX hardware\?$/);
+    expect(lines[0]).toContain(machine);
+    // The SGX checks run in a container of the SGX base image on that engine, which it lacks.
+    expect(lines[1]).toBe(
+      `✗ SGX platform of ${machine}: cannot look at it: ${SGX_BASE_IMAGE} is not on the engine, and the check runs in a container of it — fix: load it there (docker save ${SGX_BASE_IMAGE} | DOCKER_HOST=ssh://root@${remote.address} docker load), or build it on that machine with scripts/build-base-image.sh --sgx`,
+    );
+    expect(errorOf(run)).toMatch(
+      new RegExp(`^error: ${machine.replace(/[.()]/g, "\\$&")} cannot spawn enclaves`),
     );
   }, 60_000);
 });

@@ -25,7 +25,7 @@ export function registerDoctor(program: Command): void {
     .command("doctor")
     .summary("[operator] check this machine before spawning: SGX platform, aesmd, PCCS, Docker")
     .description(
-      "Check that this machine can spawn enclaves, one line per check with its fix: the CPU's SGX and flexible launch control, /dev/sgx_enclave and /dev/sgx_provision, Intel's aesmd answering, /etc/sgx_default_qcnl.conf and the PCCS it names, the Docker engine, the SGX base image and free disk. With --simulation, the simulated platform and its PCCS instead of the SGX hardware. Exits 1 when a check spawn needs failed.",
+      "Check that this machine (or, with a remote Docker engine, the engine's machine) can spawn enclaves, one line per check with its fix: the CPU's SGX and flexible launch control, /dev/sgx_enclave and /dev/sgx_provision, Intel's aesmd answering, /etc/sgx_default_qcnl.conf and the PCCS it names, the Docker engine, the SGX base image and free disk. With --simulation, the simulated platform and its PCCS instead of the SGX hardware. Exits 1 when a check spawn needs failed.",
     )
     .option("--simulation", "check a simulated SGX platform and its PCCS instead of SGX hardware")
     .option(
@@ -56,17 +56,17 @@ export function registerDoctor(program: Command): void {
     const others = report.checks.filter((check) => !check.ok && !check.neededBySpawn);
     printResult(ctx, { version: MSEHOME_VERSION, ...report }, () =>
       [
-        `msehome ${MSEHOME_VERSION} doctor: can this machine spawn enclaves ${where}?`,
+        `msehome ${MSEHOME_VERSION} doctor: can ${report.machine} spawn enclaves ${where}?`,
         ...report.checks.map(checkLine),
         report.ready
-          ? `Ready: spawn can run enclaves here ${where}${others.length > 0 ? ` (${others.length} check${others.length > 1 ? "s" : ""} spawn does not need failed)` : ""}.`
+          ? `Ready: spawn can run enclaves ${report.machine === "this machine" ? "here" : `on ${report.machine}`} ${where}${others.length > 0 ? ` (${others.length} check${others.length > 1 ? "s" : ""} spawn does not need failed)` : ""}.`
           : `Not ready: ${blocking.length} check${blocking.length > 1 ? "s" : ""} spawn needs failed.`,
       ].join("\n"),
     );
     if (!report.ready) {
       const titles = blocking.map((check) => `"${check.title}"`);
       throw new Error(
-        `this machine cannot spawn enclaves ${where} yet: ${titles.join(", ")} failed; ${ctx.json ? "each check's fix is in the report" : "each fix is on its check's line above"}`,
+        `${report.machine} cannot spawn enclaves ${where} yet: ${titles.join(", ")} failed; ${ctx.json ? "each check's fix is in the report" : "each fix is on its check's line above"}`,
       );
     }
   });
