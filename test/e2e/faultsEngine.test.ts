@@ -137,9 +137,12 @@ describeDocker("the Docker engine stops under a command", () => {
    * so it is detached (the test runs as root) and the removal tried again.
    */
   async function removeImageSettled(reference: string): Promise<void> {
+    // By id: a removal that failed half-way has already untagged the image.
+    const image = await inspectImage(engine, reference);
+    if (!image) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        await removeImage(engine, reference);
+        await removeImage(engine, image.id, { force: true, ignoreMissing: attempt > 1 });
         return;
       } catch (error) {
         const busy = /unlinkat (\S+): device or resource busy/.exec(String(error));
