@@ -10,13 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { VOLUME_APP_LABEL } from "../../src/docker/appFilesystem.js";
-import { findContainer } from "../../src/docker/container.js";
 import type { DockerEngine } from "../../src/docker/engine.js";
 import { inspectImage, removeImage } from "../../src/docker/images.js";
 import { loadImage, saveImage } from "../../src/docker/imageTransfer.js";
-import { listVolumesByLabel } from "../../src/docker/volumes.js";
-import { appImageTag } from "../../src/operator/appImage.js";
 import { imageRepositoryFor } from "../../src/provider/package.js";
 import { scaffold } from "../../src/provider/scaffold.js";
 import { startPccsServer, type PccsServer } from "../../src/simulation/pccsServer.js";
@@ -25,6 +21,7 @@ import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, testEngine } from "../support/docker.js";
 import { type IsolatedDockerd, startIsolatedDockerd } from "../support/isolatedDockerd.js";
+import { expectNoApp as expectNoAppOn, packageRunTags } from "../support/appLeftovers.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
 const COMMAND_TIMEOUT_MS = 240_000;
@@ -123,13 +120,7 @@ describeDocker("the Docker engine stops under a command", () => {
     ];
   }
 
-  async function packageTags(): Promise<string[]> {
-    const repository = imageRepositoryFor(appName);
-    const images = await engine.call("listing images", (api) =>
-      api.listImages({ filters: { reference: [`${repository}:*`] } }),
-    );
-    return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag !== `${repository}:latest`);
-  }
+  const packageTags = () => packageRunTags(engine, appName);
 
   /**
    * Removes an image even when a layer's overlay mount outlived the engine stop (a build container's
@@ -153,11 +144,7 @@ describeDocker("the Docker engine stops under a command", () => {
     }
   }
 
-  async function expectNoApp(name: string): Promise<void> {
-    expect(await findContainer(engine, name)).toBeUndefined();
-    expect(await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name })).toEqual([]);
-    expect(await inspectImage(engine, appImageTag(name))).toBeUndefined();
-  }
+  const expectNoApp = (name: string) => expectNoAppOn(engine, name);
 
   beforeAll(async () => {
     const base = await ensureBaseImage();

@@ -22,6 +22,7 @@ import { ensureBaseImage } from "../support/baseImage.js";
 import { CLI_PATH, type CliRun, runCli } from "../support/cli.js";
 import { describeDocker, removeAppNamed, testEngine } from "../support/docker.js";
 import { mountSmallFileSystem } from "../support/smallFileSystem.js";
+import { expectNoApp as expectNoAppOn, packageRunTags } from "../support/appLeftovers.js";
 import { freePort, uniqueName } from "../support/unique.js";
 
 /** The one error sentence of a failed run (exit 1, or 2 for a refused input), never a stack trace. */
@@ -98,21 +99,9 @@ describeDocker("package and spawn under faults", () => {
     ];
   }
 
-  /** Nothing of the app `name` on the engine: no container, no volume, no tag. */
-  async function expectNoApp(name: string): Promise<void> {
-    expect(await findContainer(engine, name)).toBeUndefined();
-    expect(await listVolumesByLabel(engine, { [VOLUME_APP_LABEL]: name })).toEqual([]);
-    expect(await inspectImage(engine, appImageTag(name))).toBeUndefined();
-  }
+  const expectNoApp = (name: string) => expectNoAppOn(engine, name);
 
-  /** The tags the engine holds in the package's repository (the build cache's `latest` aside). */
-  async function packageTags(): Promise<string[]> {
-    const repository = imageRepositoryFor(appName);
-    const images = await engine.call("listing images", (api) =>
-      api.listImages({ filters: { reference: [`${repository}:*`] } }),
-    );
-    return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag !== `${repository}:latest`);
-  }
+  const packageTags = () => packageRunTags(engine, appName);
 
   async function removeApp(name: string): Promise<void> {
     ok(await runCli(["stop", name, "--remove"]));
